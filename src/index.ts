@@ -1,0 +1,27 @@
+/**
+ * puregrad: functional, immutable differentiation for TypeScript.
+ *
+ * Tensors and ops, the transformations (`grad`, `vjp`, `jvp`, …), parameter
+ * trees and `nn` building blocks. Internals (buffers, the trace stack) are not
+ * exported.
+ */
+
+import './ops/methods.ts';
+
+export { Tensor } from './tensor/tensor.ts';
+export type { NestedArray } from './tensor/tensor.ts';
+export type { DType } from './tensor/dtype.ts';
+export type { Shape } from './tensor/shape.ts';
+export { arange, eye, full, linspace, ones, scalar, tensor, zeros } from './tensor/create.ts';
+export type { TensorLike, TensorOptions } from './tensor/create.ts';
+export { ConcretizationError, PuregradError } from './tensor/errors.ts';
+export * from './ops/index.ts';
+export { grad, jvp, makeProgram, valueAndGrad, vjp } from './transforms/api.ts';
+export type { GradOf, GradOptions } from './transforms/api.ts';
+export { hessian, jacfwd, jacrev } from './transforms/jac.ts';
+export type { JacOptions } from './transforms/jac.ts';
+export { evalProgram } from './transforms/eval.ts';
+export { Program } from './ir/program.ts';
+export * as tree from './tree/index.ts';
+export type { Tree, TreeDef } from './tree/index.ts';
+export * as nn from './nn/index.ts';

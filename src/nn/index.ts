@@ -1,0 +1,2 @@
+export * from './activations.ts';
+export * from './losses.ts';

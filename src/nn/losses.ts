@@ -1,0 +1,59 @@
+/**
+ * Losses, each averaged over the leading (batch) axes. The logit-based
+ * cross-entropies are written so their gradients are the textbook ones:
+ * softmax cross-entropy gives (p − y)/N, sigmoid binary cross-entropy
+ * (σ(z) − y)/N, and both stay finite for logits of ±1e4.
+ */
+
+import * as E from '../ops/elementwise.ts';
+import * as R from '../ops/reduce.ts';
+import { oneHot } from '../ops/shape.ts';
+import { PuregradError } from '../tensor/errors.ts';
+import { shapeEq, showShape } from '../tensor/shape.ts';
+import type { Tensor } from '../tensor/tensor.ts';
+import { logSoftmax, softplus } from './activations.ts';
+
+const sameShapes = (op: string, a: Tensor, b: Tensor): void => {
+  if (!shapeEq(a.shape, b.shape)) throw new PuregradError(op, `predictions ${showShape(a.shape)} and targets ${showShape(b.shape)} must have the same shape`);
+};
+
+/** Mean squared error. */
+export function mse(predictions: Tensor, targets: Tensor): Tensor {
+  sameShapes('mse', predictions, targets);
+  return R.mean(E.square(E.sub(predictions, targets)));
+}
+
+/** Cross-entropy of probabilities p against 0/1 targets, with p clipped to [eps, 1 − eps]. */
+export function binaryCrossEntropy(probabilities: Tensor, targets: Tensor, eps = 1e-7): Tensor {
+  sameShapes('binaryCrossEntropy', probabilities, targets);
+  const p = E.minimum(E.maximum(probabilities, eps), 1 - eps);
+  const terms = E.add(E.mul(targets, E.log(p)), E.mul(E.sub(1, targets), E.log1p(E.neg(p))));
+  return E.neg(R.mean(terms));
+}
+
+/** Binary cross-entropy on logits: mean(softplus(z) − y·z). Gradient (σ(z) − y)/N. */
+export function sigmoidBinaryCrossEntropy(logits: Tensor, targets: Tensor): Tensor {
+  sameShapes('sigmoidBinaryCrossEntropy', logits, targets);
+  return R.mean(E.sub(softplus(logits), E.mul(targets, logits)));
+}
+
+/** Cross-entropy of logits against target distributions along the last axis. Gradient (p − y)/N. */
+export function softmaxCrossEntropy(logits: Tensor, targets: Tensor): Tensor {
+  sameShapes('softmaxCrossEntropy', logits, targets);
+  return E.neg(R.mean(R.sum(E.mul(targets, logSoftmax(logits, -1)), { axis: -1 })));
+}
+
+/** Softmax cross-entropy against integer class labels. */
+export function sparseSoftmaxCrossEntropy(logits: Tensor, labels: Tensor): Tensor {
+  if (labels.dtype !== 'int32' || !shapeEq(labels.shape, logits.shape.slice(0, -1))) {
+    throw new PuregradError('sparseSoftmaxCrossEntropy', `labels must be int32 of shape ${showShape(logits.shape.slice(0, -1))}, got ${labels.dtype}${showShape(labels.shape)}`);
+  }
+  return softmaxCrossEntropy(logits, oneHot(labels, logits.shape[logits.rank - 1]!, { dtype: logits.dtype }));
+}
+
+/** Hinge loss mean(max(0, 1 − y·s)) for labels y in {−1, 1}. */
+export function hinge(scores: Tensor, labels: Tensor): Tensor {
+  sameShapes('hinge', scores, labels);
+  const margin = E.sub(1, E.mul(labels, scores));
+  return R.mean(E.where(E.greater(margin, 0), margin, 0));
+}

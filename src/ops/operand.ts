@@ -1,0 +1,31 @@
+/**
+ * Operands of the public ops. A JavaScript number is accepted wherever a tensor
+ * is and takes the other operand's dtype (JAX's weak types): `mul(x, 2)` keeps
+ * `x` float64 if it is. Two tensors of different dtypes are promoted along
+ * bool < int32 < float32 < float64 by an explicit, visible `cast`.
+ */
+
+import type { DType } from '../tensor/dtype.ts';
+import { isFloat, promoteTypes } from '../tensor/dtype.ts';
+import { filled, Tensor } from '../tensor/tensor.ts';
+import { cast } from '../primitives/linear.ts';
+
+export type Operand = Tensor | number;
+
+const weakDtype = (n: number, other: DType): DType => {
+  if (other === 'bool') return Number.isInteger(n) ? 'int32' : 'float32';
+  if (other === 'int32' && !Number.isInteger(n)) return 'float32';
+  return other;
+};
+
+/** Bring operands to one dtype; numbers become scalars of that dtype. */
+export function unify(operands: readonly Operand[], atLeast?: 'float'): Tensor[] {
+  let dtype: DType | undefined;
+  for (const o of operands) if (o instanceof Tensor) dtype = dtype === undefined ? o.dtype : promoteTypes(dtype, o.dtype);
+  for (const o of operands) if (!(o instanceof Tensor)) dtype = weakDtype(o, dtype ?? 'float32');
+  let d = dtype ?? 'float32';
+  if (atLeast === 'float' && !isFloat(d)) d = 'float32';
+  return operands.map((o) => (o instanceof Tensor ? cast(o, d) : filled([], d, o)));
+}
+
+export const asTensor = (x: Operand, dtype: DType = 'float32'): Tensor => (x instanceof Tensor ? x : filled([], dtype, x));

@@ -1,0 +1,118 @@
+/**
+ * Structural public ops: reshaping, transposing, broadcasting, joining,
+ * slicing and indexing. All are linear, so their gradients move cotangents
+ * back to where the elements came from.
+ */
+
+import * as A from '../primitives/arith.ts';
+import * as L from '../primitives/linear.ts';
+import type { DType } from '../tensor/dtype.ts';
+import { PuregradError } from '../tensor/errors.ts';
+import type { Shape } from '../tensor/shape.ts';
+import { normalizeAxis, showShape, sizeOf } from '../tensor/shape.ts';
+import { Tensor } from '../tensor/tensor.ts';
+import { arange, tensor } from '../tensor/create.ts';
+import { unify } from './operand.ts';
+
+/** New shape with the same elements; one entry may be −1 and is inferred. */
+export function reshape(x: Tensor, shape: Shape): Tensor {
+  const unknown = shape.filter((d) => d === -1).length;
+  if (unknown > 1) throw new PuregradError('reshape', `only one axis may be -1, got ${showShape(shape)}`);
+  let target = shape;
+  if (unknown === 1) {
+    const known = sizeOf(shape.filter((d) => d !== -1));
+    if (known === 0 || x.size % known !== 0) {
+      throw new PuregradError('reshape', `cannot reshape ${showShape(x.shape)} (${x.size} elements) to ${showShape(shape)}`);
+    }
+    target = shape.map((d) => (d === -1 ? x.size / known : d));
+  }
+  return L.reshape(x, target);
+}
+
+/** Permute axes (reverse them when `axes` is absent). */
+export function transpose(x: Tensor, axes?: readonly number[]): Tensor {
+  const perm = axes === undefined ? x.shape.map((_, i) => x.rank - 1 - i) : axes.map((a) => normalizeAxis(a, x.rank) ?? a);
+  return L.transpose(x, perm);
+}
+
+export const broadcastTo = (x: Tensor, shape: Shape): Tensor => L.broadcast(x, shape);
+
+/** Insert an axis of length 1 at `axis` (which may be −1 for the end). */
+export function expandDims(x: Tensor, axis: number): Tensor {
+  const a = normalizeAxis(axis, x.rank + 1);
+  if (a === undefined) throw new PuregradError('expandDims', `axis ${axis} is out of range for shape ${showShape(x.shape)}`);
+  return L.reshape(x, [...x.shape.slice(0, a), 1, ...x.shape.slice(a)]);
+}
+
+/** Remove axes of length 1 (the given ones, or all). */
+export function squeeze(x: Tensor, axis?: number | readonly number[]): Tensor {
+  const list = axis === undefined ? x.shape.flatMap((d, i) => (d === 1 ? [i] : [])) : typeof axis === 'number' ? [axis] : axis;
+  const axes = list.map((a) => {
+    const n = normalizeAxis(a, x.rank);
+    if (n === undefined || x.shape[n] !== 1) {
+      throw new PuregradError('squeeze', `axis ${a} of shape ${showShape(x.shape)} does not have length 1`);
+    }
+    return n;
+  });
+  return L.reshape(x, x.shape.filter((_, i) => !axes.includes(i)));
+}
+
+/** Join tensors along an existing axis (dtypes are promoted). */
+export function concatenate(xs: readonly Tensor[], axis = 0): Tensor {
+  if (xs.length === 0) throw new PuregradError('concatenate', 'needs at least one tensor');
+  const a = normalizeAxis(axis, xs[0]!.rank);
+  if (a === undefined) throw new PuregradError('concatenate', `axis ${axis} is out of range for shape ${showShape(xs[0]!.shape)}`);
+  return L.concatenate(unify(xs), a);
+}
+
+/** Join tensors of one shape along a new axis. */
+export function stack(xs: readonly Tensor[], axis = 0): Tensor {
+  if (xs.length === 0) throw new PuregradError('stack', 'needs at least one tensor');
+  const a = normalizeAxis(axis, xs[0]!.rank + 1);
+  if (a === undefined) throw new PuregradError('stack', `axis ${axis} is out of range for shape ${showShape(xs[0]!.shape)}`);
+  return L.concatenate(unify(xs).map((x) => expandDims(x, a)), a);
+}
+
+/**
+ * The block `x[begin[i] : end[i]]` on each axis given (missing axes are kept
+ * whole; negative bounds count from the end, as in Python).
+ */
+export function slice(x: Tensor, begin: readonly number[], end?: readonly number[]): Tensor {
+  if (begin.length > x.rank || (end !== undefined && end.length > x.rank)) {
+    throw new PuregradError('slice', `bounds for ${Math.max(begin.length, end?.length ?? 0)} axes given, but shape ${showShape(x.shape)} has ${x.rank}`);
+  }
+  const wrap = (v: number, d: number): number => (v < 0 ? v + d : v);
+  const starts = x.shape.map((d, i) => wrap(begin[i] ?? 0, d));
+  const limits = x.shape.map((d, i) => wrap(end?.[i] ?? d, d));
+  return L.slice(x, starts, limits);
+}
+
+/**
+ * Entries of `x` at integer `indices` along `axis` (of the flattened tensor
+ * when `axis` is absent, as NumPy's `take`). Gradients scatter-add back, so an
+ * index taken twice gets both contributions.
+ */
+export function take(x: Tensor, indices: Tensor | readonly number[], options: { readonly axis?: number } = {}): Tensor {
+  const idx = indices instanceof Tensor ? indices : tensor(indices, { dtype: 'int32' });
+  if (idx.dtype !== 'int32') throw new PuregradError('take', `indices must be int32, got ${idx.dtype}`);
+  const src = options.axis === undefined ? L.reshape(x, [x.size]) : x;
+  const axis = options.axis === undefined ? 0 : normalizeAxis(options.axis, x.rank);
+  if (axis === undefined) throw new PuregradError('take', `axis ${options.axis} is out of range for shape ${showShape(x.shape)}`);
+  const n = src.shape[axis]!;
+  const known = idx.knownValue();
+  if (known !== undefined) {
+    const bad = Array.from(known.toTypedArray()).find((i) => i < -n || i >= n);
+    if (bad !== undefined) throw new PuregradError('take', `index ${bad} is out of range for axis ${axis} of length ${n}`);
+  }
+  return L.gather(src, idx, axis);
+}
+
+/** One-hot encoding: a new last axis of length `depth` with 1 at each index. */
+export function oneHot(indices: Tensor | readonly number[], depth: number, options: { readonly dtype?: DType } = {}): Tensor {
+  const idx = indices instanceof Tensor ? indices : tensor(indices, { dtype: 'int32' });
+  const classes = arange(0, depth, 1, idx.dtype);
+  return L.cast(A.equal(expandDims(idx, -1), classes), options.dtype ?? 'float32');
+}
+
+/** Convert to another dtype (float → int truncates toward zero). */
+export const cast = (x: Tensor, dtype: DType): Tensor => L.cast(x, dtype);

@@ -1,0 +1,310 @@
+/**
+ * The linear primitives: each is linear in its differentiable inputs, so its
+ * JVP is itself applied to the tangents and its transpose rule exists. Tangent
+ * programs are built from these plus `mul`, `div` and `matmul` with one side
+ * known. This file depends on no other primitive file: the transpose rules of
+ * this set are written in this set.
+ */
+
+import type { Aval, PrimitiveDef, UndefinedPrimal } from '../ir/primitive.ts';
+import { notLinear } from '../ir/primitive.ts';
+import * as K from '../kernels/index.ts';
+import type { DType } from '../tensor/dtype.ts';
+import { isFloat } from '../tensor/dtype.ts';
+import { PuregradError } from '../tensor/errors.ts';
+import type { Shape } from '../tensor/shape.ts';
+import { broadcastsTo, isPermutation, showShape, sizeOf } from '../tensor/shape.ts';
+import type { Tensor } from '../tensor/tensor.ts';
+import { filled, fromStorage, storageOf } from '../tensor/tensor.ts';
+import { bind } from '../trace/core.ts';
+import { broadcastAll, requireArity, requireNumeric, sameDtype, sameShape } from './checks.ts';
+
+const zerosLike = (a: Aval): Tensor => filled(a.shape, a.dtype, 0);
+const shapeOf = (x: Tensor | UndefinedPrimal): Shape => ('aval' in x ? x.aval.shape : x.shape);
+
+// ---------------------------------------------------------------- add, sub, neg
+
+/** Broadcasting addition. d(x + y) = dx + dy. */
+export const Add: PrimitiveDef<{}> = {
+  name: 'add',
+  abstractEval: (avals) => {
+    requireArity('add', avals, 2);
+    requireNumeric('add', avals[0]!);
+    return { shape: broadcastAll('add', avals), dtype: sameDtype('add', avals) };
+  },
+  impl: ([x, y], _p, out) => binaryImpl('add', x!, y!, out),
+  jvp: (_primals, [tx, ty], _p, out) => sumTangents(out.shape, [tx!, ty!]),
+  transpose: (ct, [x, y]) => [unbroadcast(ct, shapeOf(x!)), unbroadcast(ct, shapeOf(y!))],
+};
+
+/** Broadcasting subtraction. d(x − y) = dx − dy. */
+export const Sub: PrimitiveDef<{}> = {
+  name: 'sub',
+  abstractEval: (avals) => {
+    requireArity('sub', avals, 2);
+    requireNumeric('sub', avals[0]!);
+    return { shape: broadcastAll('sub', avals), dtype: sameDtype('sub', avals) };
+  },
+  impl: ([x, y], _p, out) => binaryImpl('sub', x!, y!, out),
+  jvp: (_primals, [tx, ty], _p, out) => sumTangents(out.shape, [tx!, ty === null ? null : neg(ty!)]),
+  transpose: (ct, [x, y]) => [unbroadcast(ct, shapeOf(x!)), unbroadcast(neg(ct), shapeOf(y!))],
+};
+
+/** d(−x) = −dx. */
+export const Neg: PrimitiveDef<{}> = {
+  name: 'neg',
+  abstractEval: ([x]) => {
+    requireNumeric('neg', x!);
+    return x!;
+  },
+  impl: ([x], _p, out) => fromStorage(out.shape, out.dtype, K.unary('neg', storageOf(x!), out.dtype)),
+  jvp: (_primals, [t]) => neg(t!),
+  transpose: (ct) => [neg(ct)],
+};
+
+export const add = (x: Tensor, y: Tensor): Tensor => bind(Add, [x, y], {});
+export const sub = (x: Tensor, y: Tensor): Tensor => bind(Sub, [x, y], {});
+export const neg = (x: Tensor): Tensor => bind(Neg, [x], {});
+
+function binaryImpl(op: K.BinaryKernel, x: Tensor, y: Tensor, out: Aval): Tensor {
+  return fromStorage(out.shape, out.dtype, K.binary(op, storageOf(x), x.shape, storageOf(y), y.shape, out.shape, out.dtype));
+}
+
+/** Sum tangent contributions (nulls are zeros), broadcasting each to the output shape. */
+export function sumTangents(shape: Shape, ts: readonly (Tensor | null)[]): Tensor | null {
+  let acc: Tensor | null = null;
+  for (const t of ts) {
+    if (t === null) continue;
+    const full = sameShape(t.shape, shape) ? t : broadcast(t, shape);
+    acc = acc === null ? full : add(acc, full);
+  }
+  return acc;
+}
+
+/** Sum `ct` down to `shape`, undoing NumPy broadcasting: the transpose of `broadcast`. */
+export function unbroadcast(ct: Tensor, shape: Shape): Tensor {
+  if (sameShape(ct.shape, shape)) return ct;
+  const lead = ct.rank - shape.length;
+  const axes: number[] = [];
+  for (let i = 0; i < ct.rank; i++) if (i < lead || (shape[i - lead] === 1 && ct.shape[i] !== 1)) axes.push(i);
+  const summed = axes.length === 0 ? ct : reduceSum(ct, axes);
+  return sameShape(summed.shape, shape) ? summed : reshape(summed, shape);
+}
+
+// ---------------------------------------------------------------- shape ops
+
+/** Same elements, new shape. Its transpose reshapes back. */
+export const Reshape: PrimitiveDef<{ readonly shape: Shape }> = {
+  name: 'reshape',
+  abstractEval: ([x], { shape }) => {
+    if (sizeOf(shape) !== sizeOf(x!.shape)) {
+      throw new PuregradError('reshape', `cannot reshape ${showShape(x!.shape)} (${sizeOf(x!.shape)} elements) to ${showShape(shape)} (${sizeOf(shape)} elements)`);
+    }
+    return { shape, dtype: x!.dtype };
+  },
+  impl: ([x], _p, out) => fromStorage(out.shape, out.dtype, storageOf(x!)),
+  jvp: (_primals, [t], p) => reshape(t!, p.shape),
+  transpose: (ct, [x]) => [reshape(ct, shapeOf(x!))],
+};
+
+/** Permute axes: out.shape[i] = x.shape[perm[i]]. Its transpose applies the inverse permutation. */
+export const Transpose: PrimitiveDef<{ readonly perm: readonly number[] }> = {
+  name: 'transpose',
+  abstractEval: ([x], { perm }) => {
+    if (!isPermutation(perm, x!.shape.length)) {
+      throw new PuregradError('transpose', `axes (${perm.join(',')}) are not a permutation of the ${x!.shape.length} axes of ${showShape(x!.shape)}`);
+    }
+    return { shape: perm.map((p) => x!.shape[p]!), dtype: x!.dtype };
+  },
+  impl: ([x], { perm }, out) => fromStorage(out.shape, out.dtype, K.transpose(storageOf(x!), x!.shape, perm)),
+  jvp: (_primals, [t], p) => transpose(t!, p.perm),
+  transpose: (ct, _x, { perm }) => [transpose(ct, inversePermutation(perm))],
+};
+
+/** NumPy broadcasting to a target shape. Its transpose sums over the broadcast axes. */
+export const Broadcast: PrimitiveDef<{ readonly shape: Shape }> = {
+  name: 'broadcast',
+  abstractEval: ([x], { shape }) => {
+    if (!broadcastsTo(x!.shape, shape)) {
+      throw new PuregradError('broadcastTo', `cannot broadcast ${showShape(x!.shape)} to ${showShape(shape)}`);
+    }
+    return { shape, dtype: x!.dtype };
+  },
+  impl: ([x], _p, out) => fromStorage(out.shape, out.dtype, K.broadcastTo(storageOf(x!), x!.shape, out.shape)),
+  jvp: (_primals, [t], p) => broadcast(t!, p.shape),
+  transpose: (ct, [x]) => [unbroadcast(ct, shapeOf(x!))],
+};
+
+/** Sum over `axes` (normalised, sorted), dropping them. Its transpose broadcasts back. */
+export const ReduceSum: PrimitiveDef<{ readonly axes: readonly number[] }> = {
+  name: 'reduceSum',
+  abstractEval: ([x], { axes }) => {
+    requireNumeric('sum', x!);
+    if (!axes.every((a, i) => Number.isInteger(a) && a >= 0 && a < x!.shape.length && (i === 0 || a > axes[i - 1]!))) {
+      throw new PuregradError('sum', `axes (${axes.join(',')}) out of range for shape ${showShape(x!.shape)}`);
+    }
+    return { shape: x!.shape.filter((_, i) => !axes.includes(i)), dtype: x!.dtype };
+  },
+  impl: ([x], { axes }, out) => fromStorage(out.shape, out.dtype, K.reduceSum(storageOf(x!), x!.shape, axes, out.dtype)),
+  jvp: (_primals, [t], p) => reduceSum(t!, p.axes),
+  transpose: (ct, [x], { axes }) => {
+    const shape = shapeOf(x!);
+    const kept = shape.map((d, i) => (axes.includes(i) ? 1 : d));
+    return [broadcast(reshape(ct, kept), shape)];
+  },
+};
+
+/** A contiguous block: x[starts[i] : limits[i]] on every axis. Its transpose pads with zeros. */
+export const Slice: PrimitiveDef<{ readonly starts: readonly number[]; readonly limits: readonly number[] }> = {
+  name: 'slice',
+  abstractEval: ([x], { starts, limits }) => {
+    const s = x!.shape;
+    const ok = starts.length === s.length && limits.length === s.length &&
+      s.every((d, i) => Number.isInteger(starts[i]) && Number.isInteger(limits[i]) && 0 <= starts[i]! && starts[i]! <= limits[i]! && limits[i]! <= d);
+    if (!ok) throw new PuregradError('slice', `bounds [${starts.join(',')}] to [${limits.join(',')}] do not fit shape ${showShape(s)}`);
+    return { shape: s.map((_, i) => limits[i]! - starts[i]!), dtype: x!.dtype };
+  },
+  impl: ([x], { starts, limits }, out) => fromStorage(out.shape, out.dtype, K.slice(storageOf(x!), x!.shape, starts, limits)),
+  jvp: (_primals, [t], p) => slice(t!, p.starts, p.limits),
+  transpose: (ct, [x], { starts, limits }) => {
+    const shape = shapeOf(x!);
+    return [pad(ct, starts, shape.map((d, i) => d - limits[i]!))];
+  },
+};
+
+/** Zero padding: lo[i] zeros before and hi[i] after axis i. Its transpose slices. */
+export const Pad: PrimitiveDef<{ readonly lo: readonly number[]; readonly hi: readonly number[] }> = {
+  name: 'pad',
+  abstractEval: ([x], { lo, hi }) => {
+    const s = x!.shape;
+    const ok = lo.length === s.length && hi.length === s.length && [...lo, ...hi].every((v) => Number.isInteger(v) && v >= 0);
+    if (!ok) throw new PuregradError('pad', `padding (${lo.join(',')}) / (${hi.join(',')}) must be non-negative integers, one per axis of ${showShape(s)}`);
+    return { shape: s.map((d, i) => d + lo[i]! + hi[i]!), dtype: x!.dtype };
+  },
+  impl: ([x], { lo, hi }, out) => fromStorage(out.shape, out.dtype, K.pad(storageOf(x!), x!.shape, lo, hi)),
+  jvp: (_primals, [t], p) => pad(t!, p.lo, p.hi),
+  transpose: (ct, [x], { lo }) => [slice(ct, lo, shapeOf(x!).map((d, i) => lo[i]! + d))],
+};
+
+/** Join along an existing axis. Its transpose slices the cotangent into the pieces. */
+export const Concatenate: PrimitiveDef<{ readonly axis: number }> = {
+  name: 'concatenate',
+  abstractEval: (avals, { axis }) => {
+    if (avals.length === 0) throw new PuregradError('concatenate', 'needs at least one tensor');
+    const first = avals[0]!.shape;
+    const fits = avals.every((a) => a.shape.length === first.length && a.shape.every((d, i) => i === axis || d === first[i]));
+    if (!fits || axis < 0 || axis >= first.length) {
+      throw new PuregradError('concatenate', `shapes ${avals.map((a) => showShape(a.shape)).join(', ')} must agree on every axis but ${axis}`);
+    }
+    const dtype = sameDtype('concatenate', avals);
+    return { shape: first.map((d, i) => (i === axis ? avals.reduce((n, a) => n + a.shape[axis]!, 0) : d)), dtype };
+  },
+  impl: (xs, { axis }, out) => fromStorage(out.shape, out.dtype, K.concatenate(xs.map(storageOf), xs.map((x) => x.shape), axis, out.dtype)),
+  jvp: (primals, tangents, p) => concatenate(tangents.map((t, i) => t ?? zerosLike(primals[i]!)), p.axis),
+  transpose: (ct, xs, { axis }) => {
+    let offset = 0;
+    return xs.map((x) => {
+      const shape = shapeOf(x);
+      const starts = shape.map((_, i) => (i === axis ? offset : 0));
+      const limits = shape.map((d, i) => (i === axis ? offset + d : ct.shape[i]!));
+      offset += shape[axis]!;
+      return 'aval' in x ? slice(ct, starts, limits) : null;
+    });
+  },
+};
+
+/** Pick entries of x along `axis` by integer indices. Linear in x; its transpose scatters-adds. */
+export const Gather: PrimitiveDef<{ readonly axis: number }> = {
+  name: 'gather',
+  abstractEval: ([x, idx], { axis }) => {
+    if (idx!.dtype !== 'int32') throw new PuregradError('take', `indices must be int32, got ${idx!.dtype}; cast them with cast(i, 'int32')`);
+    if (!(axis >= 0 && axis < x!.shape.length)) throw new PuregradError('take', `axis ${axis} out of range for shape ${showShape(x!.shape)}`);
+    const s = x!.shape;
+    return { shape: [...s.slice(0, axis), ...idx!.shape, ...s.slice(axis + 1)], dtype: x!.dtype };
+  },
+  impl: ([x, idx], { axis }, out) =>
+    fromStorage(out.shape, out.dtype, K.gather(storageOf(x!), x!.shape, storageOf(idx!) as Int32Array, idx!.shape, axis)),
+  jvp: ([, idx], [t], p) => gather(t!, idx!, p.axis),
+  transpose: (ct, [x, idx], { axis }) => [scatterAdd(ct, idx as Tensor, axis, shapeOf(x!)), null],
+};
+
+/** Zeros of `shape`, then updates added at the indexed positions along `axis`: the adjoint of gather. */
+export const ScatterAdd: PrimitiveDef<{ readonly axis: number; readonly shape: Shape }> = {
+  name: 'scatterAdd',
+  abstractEval: ([u, idx], { axis, shape }) => {
+    const expected = [...shape.slice(0, axis), ...idx!.shape, ...shape.slice(axis + 1)];
+    if (idx!.dtype !== 'int32' || !sameShape(u!.shape, expected)) {
+      throw new PuregradError('scatterAdd', `updates ${showShape(u!.shape)} must have shape ${showShape(expected)} and indices must be int32`);
+    }
+    return { shape, dtype: u!.dtype };
+  },
+  impl: ([u, idx], { axis, shape }, out) =>
+    fromStorage(out.shape, out.dtype, K.scatterAdd(storageOf(u!), u!.shape, storageOf(idx!) as Int32Array, idx!.shape, axis, shape)),
+  jvp: ([, idx], [t], p) => scatterAdd(t!, idx!, p.axis, p.shape),
+  transpose: (ct, [, idx], { axis }) => [gather(ct, idx as Tensor, axis), null],
+};
+
+// ---------------------------------------------------------------- select, cast, stopGradient
+
+/** where(c, x, y) with broadcasting. Linear in x and y: d = where(c, dx, dy). */
+export const Select: PrimitiveDef<{}> = {
+  name: 'select',
+  abstractEval: (avals) => {
+    requireArity('where', avals, 3);
+    if (avals[0]!.dtype !== 'bool') throw new PuregradError('where', `condition must be bool, got ${avals[0]!.dtype}; compare first, e.g. greater(x, 0)`);
+    return { shape: broadcastAll('where', avals), dtype: sameDtype('where', avals.slice(1)) };
+  },
+  impl: ([c, x, y], _p, out) =>
+    fromStorage(out.shape, out.dtype, K.select(storageOf(c!) as Uint8Array, c!.shape, storageOf(x!), x!.shape, storageOf(y!), y!.shape, out.shape, out.dtype)),
+  jvp: ([c, x], [, tx, ty], _p, out) => {
+    const zero = filled([], x!.dtype, 0);
+    const t = select(c!, tx ?? zero, ty ?? zero);
+    return sameShape(t.shape, out.shape) ? t : broadcast(t, out.shape);
+  },
+  transpose: (ct, [c, x, y]) => {
+    const zero = filled([], ct.dtype, 0);
+    const cond = c as Tensor;
+    return [
+      null,
+      'aval' in x! ? unbroadcast(select(cond, ct, zero), x.aval.shape) : null,
+      'aval' in y! ? unbroadcast(select(cond, zero, ct), y.aval.shape) : null,
+    ];
+  },
+};
+
+/** Convert the dtype. Linear between float types; into int32 or bool the derivative is zero. */
+export const Cast: PrimitiveDef<{ readonly dtype: DType }> = {
+  name: 'cast',
+  abstractEval: ([x], { dtype }) => ({ shape: x!.shape, dtype }),
+  impl: ([x], { dtype }, out) => fromStorage(out.shape, dtype, K.cast(storageOf(x!), dtype)),
+  jvp: ([x], [t], { dtype }) => (isFloat(dtype) && isFloat(x!.dtype) ? cast(t!, dtype) : null),
+  transpose: (ct, [x]) => [cast(ct, 'aval' in x! ? x.aval.dtype : x!.dtype)],
+};
+
+/** The identity whose derivative is zero: a wall for gradients. */
+export const StopGradient: PrimitiveDef<{}> = {
+  name: 'stopGradient',
+  abstractEval: ([x]) => x!,
+  impl: ([x]) => x!,
+  jvp: () => null,
+  transpose: notLinear,
+};
+
+export const reshape = (x: Tensor, shape: Shape): Tensor => bind(Reshape, [x], { shape });
+export const transpose = (x: Tensor, perm: readonly number[]): Tensor => bind(Transpose, [x], { perm });
+export const broadcast = (x: Tensor, shape: Shape): Tensor => bind(Broadcast, [x], { shape });
+export const reduceSum = (x: Tensor, axes: readonly number[]): Tensor => bind(ReduceSum, [x], { axes });
+export const slice = (x: Tensor, starts: readonly number[], limits: readonly number[]): Tensor => bind(Slice, [x], { starts, limits });
+export const pad = (x: Tensor, lo: readonly number[], hi: readonly number[]): Tensor => bind(Pad, [x], { lo, hi });
+export const concatenate = (xs: readonly Tensor[], axis: number): Tensor => bind(Concatenate, xs, { axis });
+export const gather = (x: Tensor, idx: Tensor, axis: number): Tensor => bind(Gather, [x, idx], { axis });
+export const scatterAdd = (u: Tensor, idx: Tensor, axis: number, shape: Shape): Tensor => bind(ScatterAdd, [u, idx], { axis, shape });
+export const select = (c: Tensor, x: Tensor, y: Tensor): Tensor => bind(Select, [c, x, y], {});
+export const cast = (x: Tensor, dtype: DType): Tensor => (x.dtype === dtype ? x : bind(Cast, [x], { dtype }));
+export const stopGradient = (x: Tensor): Tensor => bind(StopGradient, [x], {});
+
+export function inversePermutation(perm: readonly number[]): number[] {
+  const inv = new Array<number>(perm.length);
+  perm.forEach((p, i) => (inv[p] = i));
+  return inv;
+}

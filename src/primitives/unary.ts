@@ -1,0 +1,113 @@
+/**
+ * Elementwise math on floats (and `abs`, `sign` on any numeric type), plus
+ * `pow`. Each JVP rule is the textbook derivative written with primitives, so
+ * the derivative of a derivative comes from the same table.
+ */
+
+import type { PrimitiveDef } from '../ir/primitive.ts';
+import { notLinear } from '../ir/primitive.ts';
+import * as K from '../kernels/index.ts';
+import type { Tensor } from '../tensor/tensor.ts';
+import { filled, fromStorage, storageOf } from '../tensor/tensor.ts';
+import { bind } from '../trace/core.ts';
+import { div, equal, mul } from './arith.ts';
+import { broadcastAll, requireArity, requireFloat, requireNumeric, sameDtype } from './checks.ts';
+import { add, neg, select, sub } from './linear.ts';
+import { defJvp, zeroJvp } from './rules.ts';
+import type { InputJvp } from './rules.ts';
+
+type FloatUnary = 'exp' | 'log' | 'log1p' | 'expm1' | 'sin' | 'cos' | 'tanh' | 'sqrt';
+
+const floatUnary = (name: FloatUnary, rule: InputJvp<{}>): PrimitiveDef<{}> => ({
+  name,
+  abstractEval: ([x]) => {
+    requireFloat(name, x!);
+    return x!;
+  },
+  impl: ([x], _p, out) => fromStorage(out.shape, out.dtype, K.unary(name, storageOf(x!), out.dtype)),
+  jvp: defJvp(rule),
+  transpose: notLinear,
+});
+
+const one = (x: Tensor): Tensor => filled([], x.dtype, 1);
+
+/** d eˣ = eˣ dx */
+export const Exp = floatUnary('exp', (t, _x, out) => mul(t, out));
+/** d log x = dx / x */
+export const Log = floatUnary('log', (t, [x]) => div(t, x!));
+/** d log(1 + x) = dx / (1 + x) */
+export const Log1p = floatUnary('log1p', (t, [x]) => div(t, add(x!, one(x!))));
+/** d (eˣ − 1) = eˣ dx */
+export const Expm1 = floatUnary('expm1', (t, _x, out) => mul(t, add(out, one(out))));
+/** d sin x = cos x dx */
+export const Sin = floatUnary('sin', (t, [x]) => mul(t, cos(x!)));
+/** d cos x = −sin x dx */
+export const Cos = floatUnary('cos', (t, [x]) => neg(mul(t, sin(x!))));
+/** d tanh x = (1 − tanh² x) dx */
+export const Tanh = floatUnary('tanh', (t, _x, out) => mul(t, sub(one(out), mul(out, out))));
+/** d √x = dx / (2√x) */
+export const Sqrt = floatUnary('sqrt', (t, _x, out) => div(t, add(out, out)));
+
+/** d |x| = sign(x) dx, so abs'(0) = 0 (the subgradient we document). */
+export const Abs: PrimitiveDef<{}> = {
+  name: 'abs',
+  abstractEval: ([x]) => {
+    requireNumeric('abs', x!);
+    return x!;
+  },
+  impl: ([x], _p, out) => fromStorage(out.shape, out.dtype, K.unary('abs', storageOf(x!), out.dtype)),
+  jvp: defJvp((t, [x]) => mul(t, sign(x!))),
+  transpose: notLinear,
+};
+
+/** −1, 0 or 1. Piecewise constant: zero derivative. */
+export const Sign: PrimitiveDef<{}> = {
+  name: 'sign',
+  abstractEval: ([x]) => {
+    requireNumeric('sign', x!);
+    return x!;
+  },
+  impl: ([x], _p, out) => fromStorage(out.shape, out.dtype, K.unary('sign', storageOf(x!), out.dtype)),
+  jvp: zeroJvp,
+  transpose: notLinear,
+};
+
+/**
+ * xʸ with broadcasting. d xʸ = y·x^(y−1) dx + log(x)·xʸ dy. Two guards keep
+ * the rule finite where the true derivative is: at y = 0 the first term is 0
+ * (not 0·x⁻¹), and at x = 0 the second term uses log 1 = 0 instead of −∞·0.
+ */
+export const Pow: PrimitiveDef<{}> = {
+  name: 'pow',
+  abstractEval: (avals) => {
+    requireArity('pow', avals, 2);
+    requireFloat('pow', avals[0]!);
+    return { shape: broadcastAll('pow', avals), dtype: sameDtype('pow', avals) };
+  },
+  impl: ([x, y], _p, out) =>
+    fromStorage(out.shape, out.dtype, K.binary('pow', storageOf(x!), x!.shape, storageOf(y!), y!.shape, out.shape, out.dtype)),
+  jvp: defJvp(
+    (t, [x, y]) => {
+      const yIsZero = equal(y!, filled([], y!.dtype, 0));
+      const exponent = select(yIsZero, one(y!), sub(y!, one(y!)));
+      return mul(t, mul(y!, pow(x!, exponent)));
+    },
+    (t, [x], out) => {
+      const safeX = select(equal(x!, filled([], x!.dtype, 0)), one(x!), x!);
+      return mul(t, mul(out, log(safeX)));
+    },
+  ),
+  transpose: notLinear,
+};
+
+export const exp = (x: Tensor): Tensor => bind(Exp, [x], {});
+export const log = (x: Tensor): Tensor => bind(Log, [x], {});
+export const log1p = (x: Tensor): Tensor => bind(Log1p, [x], {});
+export const expm1 = (x: Tensor): Tensor => bind(Expm1, [x], {});
+export const sin = (x: Tensor): Tensor => bind(Sin, [x], {});
+export const cos = (x: Tensor): Tensor => bind(Cos, [x], {});
+export const tanh = (x: Tensor): Tensor => bind(Tanh, [x], {});
+export const sqrt = (x: Tensor): Tensor => bind(Sqrt, [x], {});
+export const abs = (x: Tensor): Tensor => bind(Abs, [x], {});
+export const sign = (x: Tensor): Tensor => bind(Sign, [x], {});
+export const pow = (x: Tensor, y: Tensor): Tensor => bind(Pow, [x, y], {});

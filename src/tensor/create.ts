@@ -1,0 +1,137 @@
+/**
+ * Constructors for concrete tensors. JavaScript numbers become `float32` unless
+ * a dtype is given; a typed array brings its own dtype (`Float64Array` gives
+ * `float64`), and nested arrays must be rectangular.
+ */
+
+import type { DType, Storage } from './dtype.ts';
+import { allocate, dtypeOfStorage } from './dtype.ts';
+import type { Shape } from './shape.ts';
+import { showShape, sizeOf } from './shape.ts';
+import { PuregradError } from './errors.ts';
+import { Tensor, filled, fromStorage } from './tensor.ts';
+
+/** Anything `tensor()` accepts. */
+export type TensorLike = number | boolean | Storage | readonly TensorLike[];
+
+export interface TensorOptions {
+  readonly dtype?: DType;
+  readonly shape?: Shape;
+}
+
+function inferShape(data: TensorLike): number[] {
+  const shape: number[] = [];
+  let node: TensorLike = data;
+  while (Array.isArray(node) || ArrayBuffer.isView(node)) {
+    const arr = node as ArrayLike<TensorLike>;
+    shape.push(arr.length);
+    if (arr.length === 0) break;
+    node = arr[0]!;
+  }
+  return shape;
+}
+
+function flatten(data: TensorLike, shape: Shape, out: Storage): void {
+  let k = 0;
+  const walk = (node: TensorLike, axis: number): void => {
+    if (axis === shape.length) {
+      if (typeof node === 'number') out[k++] = node;
+      else if (typeof node === 'boolean') out[k++] = node ? 1 : 0;
+      else throw new PuregradError('tensor', `ragged nested array: expected a number at depth ${axis}`);
+      return;
+    }
+    const arr = node as ArrayLike<TensorLike>;
+    if (!(Array.isArray(arr) || ArrayBuffer.isView(arr)) || arr.length !== shape[axis]) {
+      throw new PuregradError('tensor', `ragged nested array: every row at depth ${axis} must have length ${shape[axis]}`);
+    }
+    for (let i = 0; i < arr.length; i++) walk(arr[i]!, axis + 1);
+  };
+  walk(data, 0);
+}
+
+/**
+ * A tensor from nested arrays, a typed array or a scalar.
+ * @example
+ * tensor([[1, 2], [3, 4]]).shape // [2, 2]
+ * tensor(new Float64Array([1, 2, 3]), { shape: [3] }).dtype // 'float64'
+ */
+export function tensor(data: TensorLike | Tensor, options: TensorOptions = {}): Tensor {
+  if (data instanceof Tensor) {
+    const c = data.concrete();
+    return tensor(c.toTypedArray(), { dtype: options.dtype ?? c.dtype, shape: options.shape ?? c.shape });
+  }
+  if (ArrayBuffer.isView(data) && !(data instanceof DataView)) {
+    const src = data as Storage;
+    const dtype = options.dtype ?? dtypeOfStorage(src);
+    const shape = options.shape ?? [src.length];
+    if (sizeOf(shape) !== src.length) {
+      throw new PuregradError('tensor', `shape ${showShape(shape)} holds ${sizeOf(shape)} elements but the buffer has ${src.length}`);
+    }
+    const out = allocate(dtype, src.length);
+    out.set(src);
+    return fromStorage(shape, dtype, out);
+  }
+  const dtype = options.dtype ?? (typeof data === 'boolean' || isAllBool(data) ? 'bool' : 'float32');
+  const inferred = inferShape(data);
+  const out = allocate(dtype, sizeOf(inferred));
+  flatten(data, inferred, out);
+  const shape = options.shape ?? inferred;
+  if (sizeOf(shape) !== out.length) {
+    throw new PuregradError('tensor', `shape ${showShape(shape)} holds ${sizeOf(shape)} elements but the data has ${out.length}`);
+  }
+  return fromStorage(shape, dtype, out);
+}
+
+function isAllBool(data: TensorLike): boolean {
+  let node: TensorLike = data;
+  while (Array.isArray(node)) {
+    if (node.length === 0) return false;
+    node = node[0] as TensorLike;
+  }
+  return typeof node === 'boolean';
+}
+
+/** A rank-0 tensor. */
+export const scalar = (value: number | boolean, dtype?: DType): Tensor =>
+  tensor(value, dtype === undefined ? {} : { dtype });
+
+const checkShape = (op: string, shape: Shape): void => {
+  if (!shape.every((d) => Number.isInteger(d) && d >= 0)) {
+    throw new PuregradError(op, `shape ${showShape(shape)} must be non-negative integers`);
+  }
+};
+
+export function full(shape: Shape, value: number, dtype: DType = 'float32'): Tensor {
+  checkShape('full', shape);
+  return filled(shape, dtype, value);
+}
+
+export const zeros = (shape: Shape, dtype: DType = 'float32'): Tensor => full(shape, 0, dtype);
+export const ones = (shape: Shape, dtype: DType = 'float32'): Tensor => full(shape, 1, dtype);
+
+/** `[start, start + step, …)` up to but excluding `stop`; with one argument, `[0, stop)`. */
+export function arange(start: number, stop?: number, step = 1, dtype: DType = 'float32'): Tensor {
+  const [lo, hi] = stop === undefined ? [0, start] : [start, stop];
+  if (step === 0) throw new PuregradError('arange', 'step must not be 0');
+  const n = Math.max(0, Math.ceil((hi - lo) / step));
+  const out = allocate(dtype, n);
+  for (let i = 0; i < n; i++) out[i] = lo + i * step;
+  return fromStorage([n], dtype, out);
+}
+
+/** `num` evenly spaced points from `start` to `stop`, both included. */
+export function linspace(start: number, stop: number, num: number, dtype: DType = 'float32'): Tensor {
+  if (!Number.isInteger(num) || num < 0) throw new PuregradError('linspace', `num must be a non-negative integer, got ${num}`);
+  const out = allocate(dtype, num);
+  const step = num > 1 ? (stop - start) / (num - 1) : 0;
+  for (let i = 0; i < num; i++) out[i] = i === num - 1 && num > 1 ? stop : start + i * step;
+  return fromStorage([num], dtype, out);
+}
+
+/** The `n × m` identity (ones on the diagonal). */
+export function eye(n: number, m: number = n, dtype: DType = 'float32'): Tensor {
+  checkShape('eye', [n, m]);
+  const out = allocate(dtype, n * m);
+  for (let i = 0; i < Math.min(n, m); i++) out[i * m + i] = 1;
+  return fromStorage([n, m], dtype, out);
+}

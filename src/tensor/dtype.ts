@@ -1,0 +1,55 @@
+/**
+ * Element types. Four of them, as in DESIGN.md: two float widths, a 32-bit
+ * integer and a boolean stored one byte per element.
+ */
+
+export type DType = 'float32' | 'float64' | 'int32' | 'bool';
+
+/** The flat storage behind a tensor of each dtype. */
+export type Storage = Float32Array | Float64Array | Int32Array | Uint8Array;
+
+export interface StorageOf {
+  readonly float32: Float32Array;
+  readonly float64: Float64Array;
+  readonly int32: Int32Array;
+  readonly bool: Uint8Array;
+}
+
+export const DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'bool'];
+
+export const isFloat = (d: DType): boolean => d === 'float32' || d === 'float64';
+
+/** A fresh zero-filled buffer of `size` elements of `dtype`. */
+export function allocate(dtype: DType, size: number): Storage {
+  switch (dtype) {
+    case 'float32':
+      return new Float32Array(size);
+    case 'float64':
+      return new Float64Array(size);
+    case 'int32':
+      return new Int32Array(size);
+    case 'bool':
+      return new Uint8Array(size);
+  }
+}
+
+/** The dtype whose storage class `data` is an instance of. */
+export function dtypeOfStorage(data: Storage): DType {
+  if (data instanceof Float32Array) return 'float32';
+  if (data instanceof Float64Array) return 'float64';
+  if (data instanceof Int32Array) return 'int32';
+  return 'bool';
+}
+
+const RANK: Readonly<Record<DType, number>> = { bool: 0, int32: 1, float32: 2, float64: 3 };
+
+/** The smallest dtype both operands convert to without loss of kind: bool < int32 < float32 < float64. */
+export const promoteTypes = (a: DType, b: DType): DType => (RANK[a] >= RANK[b] ? a : b);
+
+/** Short names used by the program printer, as in jaxprs. */
+export const SHORT_NAME: Readonly<Record<DType, string>> = {
+  float32: 'f32',
+  float64: 'f64',
+  int32: 'i32',
+  bool: 'bool',
+};

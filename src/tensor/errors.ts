@@ -1,0 +1,43 @@
+/**
+ * Errors raised to users. Every message names the op and the shapes involved
+ * and ends with the line of the user's code that called the op, found by
+ * walking the stack past puregrad's own frames.
+ */
+
+const OWN_SRC = new URL('..', import.meta.url).pathname;
+
+/** The first stack frame outside puregrad's `src/`, or `undefined` if none is found. */
+export function userCallSite(): string | undefined {
+  const stack = new Error().stack ?? '';
+  for (const line of stack.split('\n').slice(1)) {
+    const frame = line.trim();
+    if (!frame.startsWith('at ')) continue;
+    if (frame.includes(OWN_SRC) || frame.includes('node:internal') || frame.includes('node_modules')) continue;
+    return frame.slice(3);
+  }
+  return undefined;
+}
+
+/** A bad shape, dtype or argument, raised while tracing and before any arithmetic. */
+export class PuregradError extends Error {
+  constructor(
+    readonly op: string,
+    readonly detail: string,
+  ) {
+    const site = userCallSite();
+    super(`${op}: ${detail}${site === undefined ? '' : `\n  called at ${site}`}`);
+    this.name = 'PuregradError';
+  }
+}
+
+/** Reading a value that only exists when the program runs (under `jit` or `makeProgram`). */
+export class ConcretizationError extends PuregradError {
+  constructor(what: string) {
+    super(
+      what,
+      'this tensor is abstract here (traced by jit or makeProgram), so its value is not known yet. ' +
+        'Branch with `where(cond, x, y)` or `cond(pred, trueFn, falseFn, ...)` instead of reading the value.',
+    );
+    this.name = 'ConcretizationError';
+  }
+}

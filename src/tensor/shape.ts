@@ -1,0 +1,57 @@
+/**
+ * Shapes and the NumPy broadcasting rule. Pure functions on `readonly number[]`;
+ * errors here are plain messages, and the op that called names itself.
+ */
+
+export type Shape = readonly number[];
+
+export const sizeOf = (shape: Shape): number => shape.reduce((a, b) => a * b, 1);
+
+export const shapeEq = (a: Shape, b: Shape): boolean =>
+  a.length === b.length && a.every((d, i) => d === b[i]);
+
+export const showShape = (s: Shape): string => `[${s.join(',')}]`;
+
+/** Row-major strides, in elements. */
+export function stridesOf(shape: Shape): number[] {
+  const strides = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides[i] = acc;
+    acc *= shape[i]!;
+  }
+  return strides;
+}
+
+/** The broadcast of several shapes, or `undefined` if they are incompatible. */
+export function broadcastShapes(...shapes: Shape[]): number[] | undefined {
+  const rank = Math.max(0, ...shapes.map((s) => s.length));
+  const out = new Array<number>(rank).fill(1);
+  for (const s of shapes) {
+    const offset = rank - s.length;
+    for (let i = 0; i < s.length; i++) {
+      const d = s[i]!;
+      const o = out[offset + i]!;
+      if (d === o || d === 1) continue;
+      if (o === 1) out[offset + i] = d;
+      else return undefined;
+    }
+  }
+  return out;
+}
+
+/** True when `from` broadcasts to exactly `to` under NumPy rules. */
+export function broadcastsTo(from: Shape, to: Shape): boolean {
+  if (from.length > to.length) return false;
+  const offset = to.length - from.length;
+  return from.every((d, i) => d === 1 || d === to[offset + i]);
+}
+
+/** Resolve a possibly negative axis against `rank`; `undefined` when out of range. */
+export function normalizeAxis(axis: number, rank: number): number | undefined {
+  const a = axis < 0 ? axis + rank : axis;
+  return Number.isInteger(a) && a >= 0 && a < rank ? a : undefined;
+}
+
+export const isPermutation = (perm: readonly number[], rank: number): boolean =>
+  perm.length === rank && [...perm].sort((a, b) => a - b).every((p, i) => p === i);

@@ -1,0 +1,127 @@
+/**
+ * The immutable tensor value. A `Tensor` has a shape and a dtype; a concrete one
+ * also owns a flat row-major buffer that nobody outside this module can reach:
+ * the buffer sits in an ES private field, read-outs hand back copies, and the
+ * object itself is frozen. Tracers (see `src/trace`) are tensors too, so user
+ * code cannot tell a traced value from a concrete one except by reading it.
+ *
+ * Ops such as `add` are attached as methods by `src/ops/methods.ts`; this
+ * module knows nothing of autodiff.
+ */
+
+import type { DType, Storage } from './dtype.ts';
+import { allocate } from './dtype.ts';
+import type { Shape } from './shape.ts';
+import { sizeOf, showShape } from './shape.ts';
+import { ConcretizationError, PuregradError } from './errors.ts';
+
+/** Nested JavaScript arrays as returned by `toArray()`. */
+export type NestedArray = number | boolean | readonly NestedArray[];
+
+let readStorage: (t: Tensor) => Storage | undefined;
+
+export class Tensor {
+  readonly shape: Shape;
+  readonly dtype: DType;
+  readonly #data: Storage | undefined;
+
+  static {
+    readStorage = (t) => t.#data;
+  }
+
+  /** @internal Use `tensor(...)` and friends; the buffer given here is owned from now on. */
+  constructor(shape: Shape, dtype: DType, data?: Storage) {
+    this.shape = Object.freeze([...shape]);
+    this.dtype = dtype;
+    this.#data = data;
+    if (new.target === Tensor) Object.freeze(this);
+  }
+
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  get size(): number {
+    return sizeOf(this.shape);
+  }
+
+  /**
+   * The concrete tensor behind this value, if it is known. A concrete tensor is
+   * its own value; tracers override this: a jvp tracer knows its primal, a
+   * tracer of `jit` or `makeProgram` knows nothing.
+   * @internal
+   */
+  knownValue(): Tensor | undefined {
+    return this;
+  }
+
+  /** The known value, or a `ConcretizationError` naming what tried to read it. @internal */
+  concrete(reader = 'reading a value'): Tensor {
+    const v = this.knownValue();
+    if (v === undefined) throw new ConcretizationError(reader);
+    return v;
+  }
+
+  /** A copy of the elements as a flat typed array (`Uint8Array` of 0/1 for `bool`). */
+  toTypedArray(): Storage {
+    return storageOf(this.concrete('toTypedArray')).slice();
+  }
+
+  /** A copy of the elements as nested arrays; `bool` tensors give booleans. */
+  toArray(): NestedArray {
+    const t = this.concrete('toArray');
+    const data = storageOf(t);
+    const asBool = t.dtype === 'bool';
+    const build = (axis: number, offset: number): NestedArray => {
+      if (axis === t.shape.length) return asBool ? data[offset] !== 0 : data[offset]!;
+      const n = t.shape[axis]!;
+      const step = sizeOf(t.shape.slice(axis + 1));
+      const out: NestedArray[] = [];
+      for (let i = 0; i < n; i++) out.push(build(axis + 1, offset + i * step));
+      return out;
+    };
+    return build(0, 0);
+  }
+
+  /** The single element of a size-1 tensor as a number (`bool` gives 1 or 0). */
+  item(): number {
+    const t = this.concrete('item');
+    if (t.size !== 1) {
+      throw new PuregradError('item', `expected a tensor with one element, got shape ${showShape(t.shape)}; index it first or use toArray()`);
+    }
+    return storageOf(t)[0]!;
+  }
+
+  /** Lets `x > 0` and `` `${x}` `` read a scalar tensor outside `jit`. */
+  [Symbol.toPrimitive](hint: string): number | string {
+    if (hint === 'string') return this.toString();
+    return this.item();
+  }
+
+  toString(): string {
+    const head = `Tensor<${this.dtype}${showShape(this.shape)}>`;
+    const t = this.knownValue();
+    return t === undefined ? head : `${head} ${JSON.stringify(t.toArray())}`;
+  }
+}
+
+/**
+ * The buffer of a concrete tensor, for kernels. Internal: never re-exported from
+ * the package, and callers must not write to it.
+ * @internal
+ */
+export function storageOf(t: Tensor): Storage {
+  const data = readStorage(t);
+  if (data === undefined) throw new Error(`internal: tensor ${t.dtype}${showShape(t.shape)} has no buffer`);
+  return data;
+}
+
+/** Wrap a freshly allocated buffer that no one else holds. @internal */
+export const fromStorage = (shape: Shape, dtype: DType, data: Storage): Tensor => new Tensor(shape, dtype, data);
+
+/** A concrete tensor filled with `value`. @internal */
+export function filled(shape: Shape, dtype: DType, value: number): Tensor {
+  const data = allocate(dtype, sizeOf(shape));
+  if (value !== 0) data.fill(value);
+  return new Tensor(shape, dtype, data);
+}

@@ -1,0 +1,76 @@
+/**
+ * Program building: a trace that records each primitive as an equation instead
+ * of running it. Used by `makeProgram` (and later `jit`), and by `linearize`,
+ * which records only the tangent half of a jvp. Values from outside — concrete
+ * tensors or tracers of enclosing transformations — become consts (scalars
+ * become inline literals), so the recorded program is closed.
+ */
+
+import type { Atom, ConstBinding, Eqn } from '../ir/program.ts';
+import { Literal, Program, Var } from '../ir/program.ts';
+import type { Aval, PrimitiveDef } from '../ir/primitive.ts';
+import { Tensor } from '../tensor/tensor.ts';
+import type { MainTrace } from './core.ts';
+import { Trace, Tracer } from './core.ts';
+
+export class BuilderTracer extends Tracer {
+  constructor(
+    readonly trace: BuilderTrace,
+    readonly atom: Atom,
+  ) {
+    super(atom.aval);
+    Object.freeze(this);
+  }
+  override knownValue(): Tensor | undefined {
+    return this.atom instanceof Literal ? this.atom.value : undefined;
+  }
+}
+
+export class BuilderTrace extends Trace {
+  private readonly eqns: Eqn[] = [];
+  private readonly consts = new Map<Tensor, Var>();
+
+  constructor(main: MainTrace) {
+    super(main);
+  }
+
+  /** A fresh program input. */
+  newArg(aval: Aval): BuilderTracer {
+    return new BuilderTracer(this, new Var({ shape: aval.shape, dtype: aval.dtype }));
+  }
+
+  lift(x: Tensor): BuilderTracer {
+    if (!(x instanceof Tracer) && x.size === 1 && x.rank === 0) return new BuilderTracer(this, new Literal(x));
+    let v = this.consts.get(x);
+    if (v === undefined) {
+      v = new Var({ shape: x.shape, dtype: x.dtype });
+      this.consts.set(x, v);
+    }
+    return new BuilderTracer(this, v);
+  }
+
+  process(prim: PrimitiveDef, inputs: readonly Tracer[], params: object, out: Aval): Tensor {
+    const v = new Var(out);
+    this.eqns.push({ prim, inputs: (inputs as readonly BuilderTracer[]).map((t) => t.atom), params, out: v });
+    return new BuilderTracer(this, v);
+  }
+
+  /** Close the recording into a program with the given inputs and outputs (`null` = zero output). */
+  build(inputs: readonly BuilderTracer[], outputs: readonly (Tensor | null)[]): Program {
+    const outAtoms = outputs.map((o) => {
+      if (o === null) return null;
+      const t = o instanceof BuilderTracer && o.trace === this ? o : this.lift(o);
+      return t.atom;
+    });
+    const consts: ConstBinding[] = [...this.consts].map(([value, v]) => ({ v, value }));
+    return new Program(
+      inputs.map((t) => t.atom as Var),
+      consts,
+      [...this.eqns],
+      outAtoms,
+    );
+  }
+}
+
+/** True when `x` is a tensor (not a tracer) of known value; used to keep literals concrete. */
+export const isConcrete = (x: Tensor): boolean => !(x instanceof Tracer);

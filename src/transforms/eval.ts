@@ -1,0 +1,29 @@
+/**
+ * `evalProgram`: the slow, obviously correct interpreter of a program. Each
+ * equation is bound again, so evaluating under an enclosing transformation
+ * (grad of a printed program, say) records or differentiates it as usual.
+ */
+
+import type { Atom, Program } from '../ir/program.ts';
+import { Literal, Var } from '../ir/program.ts';
+import { PuregradError } from '../tensor/errors.ts';
+import type { Tensor } from '../tensor/tensor.ts';
+import { bind } from '../trace/core.ts';
+
+/** Run `program` on `args`; a `null` output (a symbolic zero) stays `null`. */
+export function evalProgram(program: Program, args: readonly Tensor[]): (Tensor | null)[] {
+  if (args.length !== program.inputs.length) {
+    throw new PuregradError('evalProgram', `the program takes ${program.inputs.length} inputs, got ${args.length}`);
+  }
+  const env = new Map<Var, Tensor>();
+  program.consts.forEach((c) => env.set(c.v, c.value));
+  program.inputs.forEach((v, i) => env.set(v, args[i]!));
+  const read = (a: Atom): Tensor => {
+    if (a instanceof Literal) return a.value;
+    const x = env.get(a);
+    if (x === undefined) throw new Error('internal: program reads a variable before it is written');
+    return x;
+  };
+  for (const eqn of program.eqns) env.set(eqn.out, bind(eqn.prim, eqn.inputs.map(read), eqn.params));
+  return program.outputs.map((o) => (o === null ? null : o instanceof Var || o instanceof Literal ? read(o) : null));
+}

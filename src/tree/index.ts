@@ -1,0 +1,2 @@
+export { countLeaves, flatten, leaves, map, sameStructure, showStructure, structure, unflatten } from './tree.ts';
+export type { Tree, TreeDef } from './tree.ts';

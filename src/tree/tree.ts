@@ -1,0 +1,114 @@
+/**
+ * Parameter trees: plain readonly objects and arrays whose leaves are tensors.
+ * `flatten` lists the leaves in a fixed order (arrays by index, objects by
+ * sorted key) with a `TreeDef` describing the shape of the container, and
+ * `unflatten` rebuilds a frozen tree from a TreeDef and leaves. `null` and
+ * `undefined` are empty subtrees.
+ */
+
+import { PuregradError } from '../tensor/errors.ts';
+
+/** A tree of `L` leaves. Parameters are `Tree<Tensor>`. */
+export type Tree<L> = L | readonly Tree<L>[] | { readonly [key: string]: Tree<L> } | null | undefined;
+
+export type TreeDef =
+  | { readonly kind: 'leaf' }
+  | { readonly kind: 'none'; readonly value: null | undefined }
+  | { readonly kind: 'array'; readonly children: readonly TreeDef[] }
+  | { readonly kind: 'object'; readonly keys: readonly string[]; readonly children: readonly TreeDef[] };
+
+const isPlainObject = (x: unknown): x is Readonly<Record<string, unknown>> => {
+  if (typeof x !== 'object' || x === null) return false;
+  const proto = Object.getPrototypeOf(x);
+  return proto === Object.prototype || proto === null;
+};
+
+const LEAF: TreeDef = Object.freeze({ kind: 'leaf' });
+
+/** The leaves of `tree` in order, and its structure. */
+export function flatten<L>(tree: Tree<L>): [L[], TreeDef] {
+  const leaves: L[] = [];
+  const walk = (node: unknown): TreeDef => {
+    if (node === null || node === undefined) return { kind: 'none', value: node };
+    if (Array.isArray(node)) return { kind: 'array', children: node.map(walk) };
+    if (isPlainObject(node)) {
+      const keys = Object.keys(node).sort();
+      return { kind: 'object', keys, children: keys.map((k) => walk(node[k])) };
+    }
+    leaves.push(node as L);
+    return LEAF;
+  };
+  const def = walk(tree);
+  return [leaves, def];
+}
+
+/** Rebuild a (frozen) tree of structure `def` from `leaves`. */
+export function unflatten<L>(def: TreeDef, leaves: readonly L[]): Tree<L> {
+  let i = 0;
+  const build = (d: TreeDef): unknown => {
+    switch (d.kind) {
+      case 'leaf':
+        if (i >= leaves.length) throw new PuregradError('tree.unflatten', `too few leaves: the structure needs ${countLeaves(def)}, got ${leaves.length}`);
+        return leaves[i++];
+      case 'none':
+        return d.value;
+      case 'array':
+        return Object.freeze(d.children.map(build));
+      case 'object': {
+        const out: Record<string, unknown> = {};
+        d.keys.forEach((k, j) => (out[k] = build(d.children[j]!)));
+        return Object.freeze(out);
+      }
+    }
+  };
+  const tree = build(def);
+  if (i !== leaves.length) throw new PuregradError('tree.unflatten', `too many leaves: the structure needs ${countLeaves(def)}, got ${leaves.length}`);
+  return tree as Tree<L>;
+}
+
+export const countLeaves = (def: TreeDef): number =>
+  def.kind === 'leaf' ? 1 : def.kind === 'none' ? 0 : def.children.reduce((n, c) => n + countLeaves(c), 0);
+
+export const leaves = <L>(tree: Tree<L>): L[] => flatten(tree)[0];
+export const structure = <L>(tree: Tree<L>): TreeDef => flatten(tree)[1];
+
+/** Structural equality of two TreeDefs. */
+export function sameStructure(a: TreeDef, b: TreeDef): boolean {
+  if (a.kind !== b.kind) return false;
+  if (a.kind === 'leaf') return true;
+  if (a.kind === 'none') return true;
+  const bc = b as typeof a;
+  if (a.kind === 'object' && (a.keys.length !== (bc as typeof a).keys.length || a.keys.some((k, i) => k !== (bc as typeof a).keys[i]))) return false;
+  return a.children.length === bc.children.length && a.children.every((c, i) => sameStructure(c, bc.children[i]!));
+}
+
+/** A readable description such as `{b: *, w: [*, *]}`. */
+export function showStructure(def: TreeDef): string {
+  switch (def.kind) {
+    case 'leaf':
+      return '*';
+    case 'none':
+      return String(def.value);
+    case 'array':
+      return `[${def.children.map(showStructure).join(', ')}]`;
+    case 'object':
+      return `{${def.keys.map((k, i) => `${k}: ${showStructure(def.children[i]!)}`).join(', ')}}`;
+  }
+}
+
+/**
+ * Apply `f` leaf by leaf to `tree` and any further trees of the same structure.
+ * @example
+ * tree.map((w, g) => sub(w, mul(g, 0.1)), params, grads)
+ */
+export function map<L, R>(f: (leaf: L, ...rest: L[]) => R, tree: Tree<L>, ...rest: readonly Tree<L>[]): Tree<R> {
+  const [ls, def] = flatten(tree);
+  const others = rest.map((r, j) => {
+    const [rl, rdef] = flatten(r);
+    if (!sameStructure(def, rdef)) {
+      throw new PuregradError('tree.map', `tree ${j + 2} has structure ${showStructure(rdef)} but the first has ${showStructure(def)}`);
+    }
+    return rl;
+  });
+  return unflatten(def, ls.map((l, i) => f(l, ...others.map((o) => o[i]!))));
+}
