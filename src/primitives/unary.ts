@@ -73,9 +73,10 @@ export const Sign: PrimitiveDef<{}> = {
 };
 
 /**
- * xʸ with broadcasting. d xʸ = y·x^(y−1) dx + log(x)·xʸ dy. Two guards keep
- * the rule finite where the true derivative is: at y = 0 the first term is 0
- * (not 0·x⁻¹), and at x = 0 the second term uses log 1 = 0 instead of −∞·0.
+ * xʸ with broadcasting. d xʸ = y·x^(y−1) dx + log(x)·xʸ dy. Where the true
+ * derivative is finite the rule is too: at x = y = 0 the first term is 0 (not
+ * 0·∞), and at x = 0 the second uses log 1 = 0 instead of −∞·0. Away from
+ * x = 0 no guard is in the way, so second derivatives are exact.
  */
 export const Pow: PrimitiveDef<{}> = {
   name: 'pow',
@@ -88,9 +89,10 @@ export const Pow: PrimitiveDef<{}> = {
     fromStorage(out.shape, out.dtype, K.binary('pow', storageOf(x!), x!.shape, storageOf(y!), y!.shape, out.shape, out.dtype)),
   jvp: defJvp(
     (t, [x, y]) => {
-      const yIsZero = equal(y!, filled([], y!.dtype, 0));
-      const exponent = select(yIsZero, one(y!), sub(y!, one(y!)));
-      return mul(t, mul(y!, pow(x!, exponent)));
+      const slope = mul(y!, pow(x!, sub(y!, one(y!))));
+      const zero = filled([], x!.dtype, 0);
+      const atOrigin = select(equal(x!, zero), equal(y!, zero), filled([], 'bool', 0)); // x = 0 and y = 0
+      return mul(t, select(atOrigin, zero, slope));
     },
     (t, [x], out) => {
       const safeX = select(equal(x!, filled([], x!.dtype, 0)), one(x!), x!);

@@ -55,7 +55,7 @@ export function jvp<A extends readonly unknown[], R>(f: (...args: A) => R, prima
       return { outs };
     },
     xs,
-    ts,
+    ts.map((t, i) => (isFloat(xs[i]!.dtype) ? t : null)),
   );
   return [unflatten(outDef!, r.outs) as R, unflatten(outDef!, r.tangents.map((t, i) => t ?? zerosLike(r.outs[i]!))) as R];
 }

@@ -1,0 +1,105 @@
+/**
+ * The differentiation laws, as pure predicates. Each takes the function under
+ * test, `f(...xs) → y`, and tolerances, and returns a check of one input and
+ * one random seed. Only float inputs are perturbed; integer and bool inputs
+ * (indices, masks) are held fixed.
+ *
+ * 1. forward mode agrees with central finite differences in a random direction;
+ * 2. reverse mode is the adjoint of forward mode: ⟨u, J v⟩ = ⟨Jᵀu, v⟩, which
+ *    needs no step size and so can be tight;
+ * 3. second derivatives — jvp of grad and grad of grad — agree with finite
+ *    differences of the gradient.
+ */
+
+import type { Tensor } from '../src/index.ts';
+import { grad, jvp, mul, sum, tensor, vjp, zeros } from '../src/index.ts';
+import type { Tolerance, Verdict } from './numeric.ts';
+import { all, allClose, axpy, close, fail, pass, randomLike, rng, values, vdot } from './numeric.ts';
+
+export type TensorFn = (...xs: Tensor[]) => Tensor;
+
+const isFloat = (t: Tensor): boolean => t.dtype === 'float32' || t.dtype === 'float64';
+
+/** Random directions for float inputs, zeros for the others. */
+function directions(xs: readonly Tensor[], seed: number): Tensor[] {
+  const next = rng(seed);
+  return xs.map((x) => (isFloat(x) ? randomLike(x, next) : zeros(x.shape, x.dtype)));
+}
+
+/** (f(x + εv) − f(x − εv)) / 2ε, in float64. */
+function centralDifference(f: TensorFn, xs: readonly Tensor[], vs: readonly Tensor[], eps: number): Tensor {
+  const shifted = (s: number): Tensor => f(...xs.map((x, i) => (isFloat(x) ? axpy(x, s * eps, vs[i]!) : x)));
+  const plus = shifted(1);
+  const minus = shifted(-1);
+  const p = values(plus);
+  const m = values(minus);
+  return tensor(p.map((pi, i) => (pi - m[i]!) / (2 * eps)), { shape: plus.shape, dtype: 'float64' });
+}
+
+export const asFloat64 = (t: Tensor): Tensor => tensor(values(t), { shape: t.shape, dtype: 'float64' });
+
+/** Law 1: the JVP agrees with central finite differences along a random direction. */
+export const jvpMatchesFiniteDifferences =
+  (f: TensorFn, tol: Tolerance, eps = 1e-6) =>
+  (xs: readonly Tensor[], seed: number): Verdict => {
+    const vs = directions(xs, seed);
+    const [y, dy] = jvp((...a: Tensor[]) => f(...a), [...xs], vs);
+    if (!isFloat(y)) {
+      return values(dy).every((d) => d === 0) ? pass : fail('jvp of a non-float output must be zero');
+    }
+    return allClose('jvp vs central differences', asFloat64(dy), centralDifference(f, xs, vs, eps), tol);
+  };
+
+/** Law 2: ⟨u, J v⟩ = ⟨Jᵀ u, v⟩ for random u and v. */
+export const vjpIsAdjointOfJvp =
+  (f: TensorFn, tol: Tolerance) =>
+  (xs: readonly Tensor[], seed: number): Verdict => {
+    const vs = directions(xs, seed);
+    const [y, back] = vjp((...a: Tensor[]) => f(...a), ...xs);
+    if (!isFloat(y)) return pass;
+    const u = randomLike(y, rng(seed ^ 0x5bd1e995));
+    const [, dy] = jvp((...a: Tensor[]) => f(...a), [...xs], vs);
+    const cts = back(u);
+    const lhs = vdot(u, dy);
+    const rhs = cts.reduce((acc, ct, i) => (isFloat(xs[i]!) ? acc + vdot(ct, vs[i]!) : acc), 0);
+    const shapes = all(...cts.map((ct, i) => (ct.shape.join() === xs[i]!.shape.join() ? pass : fail(`cotangent ${i} has shape [${ct.shape}] but its input has [${xs[i]!.shape}]`))));
+    return all(shapes, close('<u, J v> vs <J^T u, v>', rhs, lhs, tol));
+  };
+
+/**
+ * Law 3: with h(x) = ⟨w, f(x)⟩, the Hessian-vector product of h computed as
+ * jvp-of-grad and as grad-of-grad agrees with finite differences of grad h.
+ */
+export const secondOrderMatchesFiniteDifferences =
+  (f: TensorFn, tol: Tolerance, eps = 1e-5) =>
+  (xs: readonly Tensor[], seed: number): Verdict => {
+    const floatIdx = xs.flatMap((x, i) => (isFloat(x) ? [i] : []));
+    if (floatIdx.length === 0) return pass;
+    const y = f(...xs);
+    if (!isFloat(y)) return pass;
+    const w = randomLike(y, rng(seed ^ 0x27d4eb2d));
+    const h = (...a: Tensor[]): Tensor => sum(mul(f(...a), w));
+    const g = grad(h, { argnums: floatIdx }) as (...a: Tensor[]) => Tensor[];
+    const vs = directions(xs, seed);
+
+    // finite differences of the gradient along v
+    const gp = g(...xs.map((x, i) => (isFloat(x) ? axpy(x, eps, vs[i]!) : x)));
+    const gm = g(...xs.map((x, i) => (isFloat(x) ? axpy(x, -eps, vs[i]!) : x)));
+    const fd = gp.map((p, k) => {
+      const a = values(p);
+      const b = values(gm[k]!);
+      return tensor(a.map((ai, i) => (ai - b[i]!) / (2 * eps)), { shape: p.shape, dtype: 'float64' });
+    });
+
+    // forward over reverse: jvp of the gradient
+    const [, hvpFwd] = jvp((...a: Tensor[]) => g(...a), [...xs], vs);
+    // reverse over reverse: gradient of ⟨grad h, v⟩
+    const gv = (...a: Tensor[]): Tensor =>
+      g(...a).reduce<Tensor>((acc, gi, k) => acc.add(sum(mul(gi, vs[floatIdx[k]!]!))), zeros([], xs[floatIdx[0]!]!.dtype));
+    const hvpRev = grad(gv, { argnums: floatIdx })(...xs) as Tensor[];
+
+    return all(
+      ...fd.map((d, k) => allClose(`jvp-of-grad (input ${floatIdx[k]}) vs differences of grad`, asFloat64(hvpFwd[k]!), d, tol)),
+      ...fd.map((d, k) => allClose(`grad-of-grad (input ${floatIdx[k]}) vs differences of grad`, asFloat64(hvpRev[k]!), d, tol)),
+    );
+  };

@@ -1,0 +1,52 @@
+/**
+ * fast-check arbitraries for tensors, for puregrad's laws and for users'
+ * own property tests. Values are bounded and never NaN; float64 by default,
+ * since gradient checks need the precision.
+ */
+
+import fc from 'fast-check';
+import type { DType, Shape, Tensor } from '../src/index.ts';
+import { tensor } from '../src/index.ts';
+
+export interface ShapeConstraints {
+  readonly minRank?: number;
+  readonly maxRank?: number;
+  readonly minDim?: number;
+  readonly maxDim?: number;
+}
+
+/** Shapes with rank in [minRank, maxRank] (default 0–3) and axes in [minDim, maxDim] (default 1–4). */
+export const shape = (c: ShapeConstraints = {}): fc.Arbitrary<number[]> =>
+  fc.array(fc.integer({ min: c.minDim ?? 1, max: c.maxDim ?? 4 }), { minLength: c.minRank ?? 0, maxLength: c.maxRank ?? 3 });
+
+export interface ValueConstraints {
+  readonly min?: number;
+  readonly max?: number;
+  /** Keep |x| at least this far from 0 (for kinks and poles at 0). */
+  readonly awayFromZero?: number;
+  readonly dtype?: DType;
+}
+
+/** A tensor of exactly `s`, entries in [min, max] (default [−2, 2]). */
+export function tensorOf(s: Shape, c: ValueConstraints = {}): fc.Arbitrary<Tensor> {
+  const size = s.reduce((a, b) => a * b, 1);
+  const dtype = c.dtype ?? 'float64';
+  const lo = c.min ?? -2;
+  const hi = c.max ?? 2;
+  if (dtype === 'int32' || dtype === 'bool') {
+    const ints = dtype === 'bool' ? fc.integer({ min: 0, max: 1 }) : fc.integer({ min: Math.ceil(lo), max: Math.floor(hi) });
+    return fc.array(ints, { minLength: size, maxLength: size }).map((v) => tensor(Int32Array.from(v), { shape: s, dtype }));
+  }
+  const away = c.awayFromZero ?? 0;
+  const value = fc.double({ min: lo, max: hi, noNaN: true, noDefaultInfinity: true }).map((v) =>
+    away > 0 && Math.abs(v) < away ? (v < 0 ? -away : away) : v,
+  );
+  return fc.array(value, { minLength: size, maxLength: size }).map((v) => tensor(Float64Array.from(v), { shape: s, dtype }));
+}
+
+/** A tensor of a random shape. */
+export const anyTensor = (sc: ShapeConstraints = {}, vc: ValueConstraints = {}): fc.Arbitrary<Tensor> =>
+  shape(sc).chain((s) => tensorOf(s, vc));
+
+/** A seed for the random directions used by the laws. */
+export const seed = (): fc.Arbitrary<number> => fc.integer({ min: 0, max: 0x7fffffff });

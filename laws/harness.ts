@@ -1,0 +1,52 @@
+/**
+ * fast-check harnesses around the law predicates: run a law over generated
+ * inputs and fail with the law's own message and the counterexample. These are
+ * what users call from their test suites.
+ */
+
+import fc from 'fast-check';
+import type { Tensor } from '../src/index.ts';
+import type { TensorFn } from './ad.ts';
+import { jvpMatchesFiniteDifferences, secondOrderMatchesFiniteDifferences, vjpIsAdjointOfJvp } from './ad.ts';
+import { seed } from './arbitraries.ts';
+import type { Tolerance, Verdict } from './numeric.ts';
+
+export interface RunOptions {
+  readonly numRuns?: number;
+  readonly seed?: number;
+}
+
+/** Assert `law` over `arb`; throws with the law's message on the first (shrunk) failure. */
+export function assertLaw<T>(arb: fc.Arbitrary<T>, law: (input: T) => Verdict, options: RunOptions = {}): void {
+  fc.assert(
+    fc.property(arb, (input) => {
+      const v = law(input);
+      if (!v.ok) throw new Error(v.message);
+    }),
+    { numRuns: options.numRuns ?? 50, seed: options.seed ?? 20261127 },
+  );
+}
+
+export interface GradientLawOptions extends RunOptions {
+  /** Tolerance for the finite-difference laws (default atol 1e-6, rtol 1e-5). */
+  readonly tol?: Tolerance;
+  /** Tolerance for the adjoint law (default 1e-9 both). */
+  readonly adjointTol?: Tolerance;
+  /** Also check second derivatives (default true). */
+  readonly secondOrder?: boolean;
+}
+
+/**
+ * Check a user's differentiable function against the first- and second-order
+ * laws on generated inputs (use float64 inputs).
+ * @example
+ * checkGradientLaws((w, x) => sum(tanh(matmul(x, w))), fc.tuple(tensorOf([3, 2]), tensorOf([4, 3])))
+ */
+export function checkGradientLaws(f: TensorFn, inputs: fc.Arbitrary<readonly Tensor[]>, options: GradientLawOptions = {}): void {
+  const tol = options.tol ?? { atol: 1e-6, rtol: 1e-5 };
+  const adjointTol = options.adjointTol ?? { atol: 1e-9, rtol: 1e-9 };
+  const cases = fc.tuple(inputs, seed());
+  assertLaw(cases, ([xs, s]) => jvpMatchesFiniteDifferences(f, tol)(xs, s), options);
+  assertLaw(cases, ([xs, s]) => vjpIsAdjointOfJvp(f, adjointTol)(xs, s), options);
+  if (options.secondOrder ?? true) assertLaw(cases, ([xs, s]) => secondOrderMatchesFiniteDifferences(f, tol)(xs, s), options);
+}

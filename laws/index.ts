@@ -1,0 +1,21 @@
+/**
+ * `puregrad/testing`: the law kit. Pure predicates that return a `Verdict`,
+ * fast-check arbitraries for tensors, and harnesses that run the laws on a
+ * user's own functions.
+ */
+
+export * as arbitraries from './arbitraries.ts';
+export { anyTensor, seed, shape, tensorOf } from './arbitraries.ts';
+export type { ShapeConstraints, ValueConstraints } from './arbitraries.ts';
+export { jvpMatchesFiniteDifferences, secondOrderMatchesFiniteDifferences, vjpIsAdjointOfJvp } from './ad.ts';
+export type { TensorFn } from './ad.ts';
+export {
+  batchGradientIsMeanOfPerSample,
+  sharedWeightsSumGradients,
+  sigmoidBinaryCrossEntropyGradient,
+  softmaxCrossEntropyGradient,
+} from './teaching.ts';
+export { assertLaw, checkGradientLaws } from './harness.ts';
+export type { GradientLawOptions, RunOptions } from './harness.ts';
+export { all, allClose, close, rng } from './numeric.ts';
+export type { Tolerance, Verdict } from './numeric.ts';

@@ -1,0 +1,55 @@
+/**
+ * Every primitive in the registry against every law, in float64. The loop is
+ * over the registry and the domain table is total, so a new primitive is
+ * covered the moment it is registered.
+ */
+
+import fc from 'fast-check';
+import { describe, it } from 'vitest';
+import { jvpMatchesFiniteDifferences, secondOrderMatchesFiniteDifferences, vjpIsAdjointOfJvp } from '../laws/ad.ts';
+import { seed } from '../laws/arbitraries.ts';
+import { assertLaw } from '../laws/harness.ts';
+import { shapeRuleMatchesKernel, tangentPathIsTransposable } from '../laws/primitives.ts';
+import type { PrimitiveDef } from '../src/ir/primitive.ts';
+import type { Tensor } from '../src/index.ts';
+import { primNames, registry } from '../src/primitives/registry.ts';
+import { bind } from '../src/trace/core.ts';
+import type { Case } from './domains.ts';
+import { domains } from './domains.ts';
+
+const runs = { numRuns: 30 };
+const defaultTol = { atol: 1e-6, rtol: 1e-5 };
+const adjointTol = { atol: 1e-9, rtol: 1e-9 };
+
+const withSeed = (cases: fc.Arbitrary<Case>) => fc.tuple(cases, seed());
+
+describe.each(primNames.map((name) => [name]))('primitive %s', (name) => {
+  const prim: PrimitiveDef = registry[name];
+  const domain = domains[name];
+  const fn = (params: object) => (...xs: Tensor[]): Tensor => bind(prim, xs, params);
+  const tol = domain.tol ?? defaultTol;
+
+  it('is registered under its own name', () => {
+    if (prim.name !== name) throw new Error(`registry key ${name} holds primitive ${prim.name}`);
+  });
+
+  it('shape rule agrees with the kernel', () => {
+    assertLaw(domain.cases, (c) => shapeRuleMatchesKernel(prim)(c.inputs, c.params), runs);
+  });
+
+  it('has a transpose rule for everything its JVP puts on the tangent path', () => {
+    assertLaw(domain.cases, (c) => tangentPathIsTransposable(fn(c.params))(c.inputs), runs);
+  });
+
+  it('VJP is the adjoint of JVP', () => {
+    assertLaw(withSeed(domain.cases), ([c, s]) => vjpIsAdjointOfJvp(fn(c.params), adjointTol)(c.inputs, s), runs);
+  });
+
+  it.skipIf(domain.noFiniteDifferences !== undefined)('JVP agrees with central finite differences', () => {
+    assertLaw(withSeed(domain.cases), ([c, s]) => jvpMatchesFiniteDifferences(fn(c.params), tol)(c.inputs, s), runs);
+  });
+
+  it.skipIf(domain.noFiniteDifferences !== undefined)('second derivatives agree with finite differences of the first', () => {
+    assertLaw(withSeed(domain.cases), ([c, s]) => secondOrderMatchesFiniteDifferences(fn(c.params), tol)(c.inputs, s), runs);
+  });
+});
