@@ -22,11 +22,11 @@ const treeClose = (what: string, a: Params, b: Params, tol: Tolerance): Verdict 
 
 /** ∇_w g(w, w) = ∇₁g(w, w) + ∇₂g(w, w). */
 export const sharedWeightsSumGradients =
-  <P extends Params>(g: (first: P, second: P) => Tensor, tol: Tolerance) =>
+  <P>(g: (first: P, second: P) => Tensor, tol: Tolerance) =>
   (w: P): Verdict => {
     const tied = grad((p: P) => g(p, p))(w);
     const [g1, g2] = grad(g, { argnums: [0, 1] })(w, w);
-    return treeClose('gradient of a shared weight vs sum of its uses', tied as Params, tree.map((a, b) => add(a, b), g1 as Params, g2 as Params), tol);
+    return treeClose("gradient of a shared weight vs sum of its uses", tied as Params, tree.map((a, b) => add(a, b), g1 as Params, g2 as Params), tol);
   };
 
 /**
@@ -34,7 +34,7 @@ export const sharedWeightsSumGradients =
  * gradient on the whole batch equals the mean of the one-sample gradients.
  */
 export const batchGradientIsMeanOfPerSample =
-  <P extends Params>(loss: (params: P, xs: Tensor, ys: Tensor) => Tensor, tol: Tolerance) =>
+  <P>(loss: (params: P, xs: Tensor, ys: Tensor) => Tensor, tol: Tolerance) =>
   (params: P, xs: Tensor, ys: Tensor): Verdict => {
     const n = xs.shape[0]!;
     const batch = grad(loss)(params, xs, ys) as Params;
