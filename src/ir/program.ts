@@ -44,6 +44,10 @@ export class Program {
     /** `null` marks an output that is identically zero (a symbolic zero tangent). */
     readonly outputs: readonly (Atom | null)[],
   ) {
+    Object.freeze(inputs);
+    Object.freeze(consts);
+    Object.freeze(eqns);
+    Object.freeze(outputs);
     Object.freeze(this);
   }
 

@@ -57,6 +57,11 @@ export interface TensorMethods {
   squeeze(axis?: number | readonly number[]): Tensor;
   slice(begin: readonly number[], end?: readonly number[]): Tensor;
   take(indices: Tensor | readonly number[], options?: { readonly axis?: number }): Tensor;
+  concatenate(others: readonly Tensor[], axis?: number): Tensor;
+  stack(others: readonly Tensor[], axis?: number): Tensor;
+  oneHot(depth: number, options?: { readonly dtype?: DType }): Tensor;
+  /** `cond.where(x, y)`: x where this bool tensor is true, else y. */
+  where(x: Operand, y: Operand): Tensor;
   cast(dtype: DType): Tensor;
   stopGradient(): Tensor;
 }
@@ -110,6 +115,10 @@ const methods: Impl = {
   squeeze(axis) { return S.squeeze(this, axis); },
   slice(begin, end) { return S.slice(this, begin, end); },
   take(indices, o) { return S.take(this, indices, o); },
+  concatenate(others, axis) { return S.concatenate([this, ...others], axis); },
+  stack(others, axis) { return S.stack([this, ...others], axis); },
+  oneHot(depth, o) { return S.oneHot(this, depth, o); },
+  where(x, y) { return E.where(this, x, y); },
   cast(dtype) { return S.cast(this, dtype); },
   stopGradient() { return E.stopGradient(this); },
 };

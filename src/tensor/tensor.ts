@@ -20,6 +20,15 @@ export type NestedArray = number | boolean | readonly NestedArray[];
 
 let readStorage: (t: Tensor) => Storage | undefined;
 
+/** Passed by this module's own constructors: the buffer is fresh and owned by the new tensor. */
+const OWNED: unique symbol = Symbol('owned');
+
+function copyAs(data: Storage, dtype: DType): Storage {
+  const out = allocate(dtype, data.length);
+  out.set(data);
+  return out;
+}
+
 export class Tensor {
   readonly shape: Shape;
   readonly dtype: DType;
@@ -29,11 +38,21 @@ export class Tensor {
     readStorage = (t) => t.#data;
   }
 
-  /** @internal Use `tensor(...)` and friends; the buffer given here is owned from now on. */
-  constructor(shape: Shape, dtype: DType, data?: Storage) {
+  /**
+   * Prefer `tensor(...)` and friends. A buffer given here is copied, so the
+   * caller keeps no handle on the tensor's storage.
+   * @internal
+   */
+  constructor(shape: Shape, dtype: DType, data?: Storage, owned?: typeof OWNED) {
     this.shape = Object.freeze([...shape]);
     this.dtype = dtype;
-    this.#data = data;
+    if (new.target === Tensor && data === undefined) {
+      throw new PuregradError('Tensor', 'a concrete tensor needs its data; build tensors with tensor(...), zeros(...) and friends');
+    }
+    if (data !== undefined && data.length !== sizeOf(shape)) {
+      throw new PuregradError('Tensor', `shape ${showShape(shape)} holds ${sizeOf(shape)} elements but the buffer has ${data.length}`);
+    }
+    this.#data = data === undefined || owned === OWNED ? data : copyAs(data, dtype);
     if (new.target === Tensor) Object.freeze(this);
   }
 
@@ -98,6 +117,11 @@ export class Tensor {
     return this.item();
   }
 
+  /** How Node's `console.log` shows a tensor. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
+
   toString(): string {
     const head = `Tensor<${this.dtype}${showShape(this.shape)}>`;
     const t = this.knownValue();
@@ -117,11 +141,11 @@ export function storageOf(t: Tensor): Storage {
 }
 
 /** Wrap a freshly allocated buffer that no one else holds. @internal */
-export const fromStorage = (shape: Shape, dtype: DType, data: Storage): Tensor => new Tensor(shape, dtype, data);
+export const fromStorage = (shape: Shape, dtype: DType, data: Storage): Tensor => new Tensor(shape, dtype, data, OWNED);
 
 /** A concrete tensor filled with `value`. @internal */
 export function filled(shape: Shape, dtype: DType, value: number): Tensor {
   const data = allocate(dtype, sizeOf(shape));
   if (value !== 0) data.fill(value);
-  return new Tensor(shape, dtype, data);
+  return new Tensor(shape, dtype, data, OWNED);
 }
