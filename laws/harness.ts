@@ -40,7 +40,7 @@ export interface GradientLawOptions extends RunOptions {
  * Check a user's differentiable function against the first- and second-order
  * laws on generated inputs (use float64 inputs).
  * @example
- * checkGradientLaws((w, x) => sum(tanh(matmul(x, w))), fc.tuple(tensorOf([3, 2]), tensorOf([4, 3])))
+ * checkGradientLaws((w, x) => sum(tanh(matmul(x, w))), fc.tuple(tensorOf([3, 2]), tensorOf([4, 3])), { numRuns: 5 })
  */
 export function checkGradientLaws(f: TensorFn, inputs: fc.Arbitrary<readonly Tensor[]>, options: GradientLawOptions = {}): void {
   const tol = options.tol ?? { atol: 1e-6, rtol: 1e-5 };

@@ -14,7 +14,8 @@ import { unify } from './operand.ts';
 /**
  * Matrix product with NumPy's rules: [..., m, k] @ [..., k, n] → [..., m, n].
  * @example
- * matmul(ones([2, 3]), ones([3, 4])).shape // [2, 4]
+ * matmul(ones([2, 3]), ones([3, 4])).shape // => [2, 4]
+ * matmul(tensor([[1, 2], [3, 4]]), tensor([1, 1])) // => [3, 7]
  */
 export function matmul(a: Tensor, b: Tensor): Tensor {
   if (a.rank === 0 || b.rank === 0) {

@@ -52,8 +52,8 @@ function flatten(data: TensorLike, shape: Shape, out: Storage): void {
 /**
  * A tensor from nested arrays, a typed array or a scalar.
  * @example
- * tensor([[1, 2], [3, 4]]).shape // [2, 2]
- * tensor(new Float64Array([1, 2, 3]), { shape: [3] }).dtype // 'float64'
+ * tensor([[1, 2], [3, 4]]).shape // => [2, 2]
+ * tensor(new Float64Array([1, 2, 3]), { shape: [3] }).dtype // => "float64"
  */
 export function tensor(data: TensorLike | Tensor, options: TensorOptions = {}): Tensor {
   if (data instanceof Tensor) {

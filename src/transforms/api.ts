@@ -33,7 +33,9 @@ const zerosLike = (x: Tensor): Tensor => filled(x.shape, x.dtype, 0);
 /**
  * Forward mode: the value of `f` at `primals` and its derivative along `tangents`.
  * @example
- * const [y, dy] = jvp((x) => sin(x), [scalar(0)], [scalar(1)]) // y = 0, dy = cos 0 = 1
+ * const [y, dy] = jvp((x: Tensor) => sin(x), [scalar(0)], [scalar(1)])
+ * y // => 0
+ * dy // => 1
  */
 export function jvp<A extends readonly unknown[], R>(f: (...args: A) => R, primals: A, tangents: A): [R, R] {
   const [xs, inDef] = tensorLeaves('jvp', primals);
@@ -65,8 +67,9 @@ export function jvp<A extends readonly unknown[], R>(f: (...args: A) => R, prima
  * cotangent to the cotangents of every argument. `f` runs once; the returned
  * function only runs the transposed linear program.
  * @example
- * const [y, back] = vjp((x) => mul(x, x), scalar(3))
- * back(scalar(1)) // [6]
+ * const [y, back] = vjp((x: Tensor) => mul(x, x), scalar(3))
+ * y // => 9
+ * back(scalar(1)) // => [6]
  */
 export function vjp<A extends readonly unknown[], R>(f: (...args: A) => R, ...primals: A): [R, (cotangent: R) => A] {
   const [xs, inDef] = tensorLeaves('vjp', primals);
@@ -117,7 +120,7 @@ export interface GradOptions<N extends Argnums> {
  * `argnums` argument(s), returning gradients with the arguments' structure.
  * @example
  * const loss = (p: { w: Tensor }) => sum(mul(p.w, p.w))
- * grad(loss)({ w: tensor([1, 2]) }) // { w: [2, 4] }
+ * grad(loss)({ w: tensor([1, 2]) }) // => { "w": [2, 4] }
  */
 export function grad<A extends readonly unknown[], const N extends Argnums = 0>(
   f: (...args: A) => Tensor,
@@ -198,7 +201,8 @@ function unpackAux(op: string, result: unknown): [unknown, unknown] {
  * Trace `f` on arguments of the given shapes and dtypes (values are not used)
  * and return the program, printable with `toString()`.
  * @example
- * console.log(makeProgram((x) => sin(mul(x, x)))(scalar(1)).toString())
+ * const program = makeProgram((x: Tensor) => sin(mul(x, x)))(scalar(1))
+ * program.eqns.map((e) => e.prim.name) // => ["mul", "sin"]
  */
 export function makeProgram<A extends readonly unknown[]>(f: (...args: A) => unknown): (...args: A) => Program {
   return (...args: A) => {

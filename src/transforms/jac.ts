@@ -80,7 +80,7 @@ export function jacrev<A extends readonly unknown[]>(f: (...args: A) => Tensor, 
 /**
  * Second derivatives: for a scalar function, shape x.shape ++ x.shape.
  * @example
- * hessian((x) => sum(pow(x, 3)))(tensor([1, 2])) // diag(6x) = [[6, 0], [0, 12]]
+ * hessian((x: Tensor) => sum(pow(x, 3)))(tensor([1, 2])) // => [[6, 0], [0, 12]]
  */
 export function hessian<A extends readonly unknown[]>(f: (...args: A) => Tensor, options: JacOptions = {}): (...args: A) => Tensor {
   return jacfwd(jacrev(f, options), options);

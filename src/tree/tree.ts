@@ -99,7 +99,9 @@ export function showStructure(def: TreeDef): string {
 /**
  * Apply `f` leaf by leaf to `tree` and any further trees of the same structure.
  * @example
- * tree.map((w, g) => sub(w, mul(g, 0.1)), params, grads)
+ * const params = { w: tensor([1, 2]), b: tensor([0]) }
+ * const grads = { w: tensor([10, 20]), b: tensor([5]) }
+ * tree.map((w: Tensor, g: Tensor) => sub(w, mul(g, 0.1)), params, grads) // => { "b": [-0.5], "w": [0, 0] }
  */
 export function map<L, R>(f: (leaf: L, ...rest: L[]) => R, tree: Tree<L>, ...rest: readonly Tree<L>[]): Tree<R> {
   const [ls, def] = flatten(tree);
