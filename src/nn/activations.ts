@@ -12,6 +12,7 @@
 
 import * as E from '../ops/elementwise.ts';
 import * as R from '../ops/reduce.ts';
+import { cast } from '../ops/shape.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 
 /** max(x, 0) with relu'(0) = 0. */
@@ -46,11 +47,27 @@ export function softplus(x: Tensor): Tensor {
   return E.where(positive, E.add(xp, E.log1p(E.exp(E.neg(xp)))), E.log1p(E.exp(xn)));
 }
 
-/** The step function, 1 for x > 0 and 0 otherwise (its derivative is 0 everywhere). */
-export const heaviside = (x: Tensor): Tensor => E.where(E.greater(x, 0), 1, 0);
+/** The step function, 1 for x > 0 and 0 otherwise, in x's dtype (its derivative is 0 everywhere). */
+export const heaviside = (x: Tensor): Tensor => cast(E.greater(x, 0), x.dtype);
 
-/** exp(x − logsumexp(x)) along `axis` (default last). */
-export const softmax = (x: Tensor, axis = -1): Tensor => E.exp(logSoftmax(x, axis));
+/**
+ * x − m, with m the maximum along `axis` held constant for differentiation.
+ * Shifting by m leaves softmax unchanged, keeps exp from overflowing, and
+ * leaves small differences exact even when |x| is 1e4 in float32.
+ */
+function shifted(x: Tensor, axis: number): Tensor {
+  const m = E.stopGradient(R.max(x, { axis, keepdims: true }));
+  return E.sub(x, E.where(E.equal(E.sub(m, m), 0), m, 0)); // shift by 0 where the max is ±∞
+}
 
-/** x − logsumexp(x) along `axis` (default last); stable for inputs of ±1e4. */
-export const logSoftmax = (x: Tensor, axis = -1): Tensor => E.sub(x, R.logsumexp(x, { axis, keepdims: true }));
+/** exp(x − m) / Σ exp(x − m) along `axis` (default last). */
+export function softmax(x: Tensor, axis = -1): Tensor {
+  const e = E.exp(shifted(x, axis));
+  return E.div(e, R.sum(e, { axis, keepdims: true }));
+}
+
+/** (x − m) − log Σ exp(x − m) along `axis` (default last): log softmax, stable for inputs of ±1e4. */
+export function logSoftmax(x: Tensor, axis = -1): Tensor {
+  const s = shifted(x, axis);
+  return E.sub(s, E.log(R.sum(E.exp(s), { axis, keepdims: true })));
+}

@@ -8,7 +8,7 @@ import * as L from '../primitives/linear.ts';
 import * as U from '../primitives/unary.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import type { Operand } from './operand.ts';
-import { unify } from './operand.ts';
+import { checkBroadcast, unify } from './operand.ts';
 
 const binary = (f: (x: Tensor, y: Tensor) => Tensor, atLeast?: 'float') => (x: Operand, y: Operand): Tensor => {
   const [a, b] = unify([x, y], atLeast);
@@ -30,6 +30,7 @@ export const maximum = binary(A.maximum);
 /** Elementwise minimum, −maximum(−x, −y). */
 export const minimum = (x: Operand, y: Operand): Tensor => {
   const [a, b] = unify([x, y]);
+  checkBroadcast('minimum', [a!, b!]);
   return L.neg(A.maximum(L.neg(a!), L.neg(b!)));
 };
 export const neg = (x: Operand): Tensor => L.neg(unify([x])[0]!);
@@ -53,8 +54,16 @@ export const square = (x: Operand): Tensor => {
 
 export const greater = binary(A.greater);
 export const greaterEqual = binary(A.greaterEqual);
-export const less = (x: Operand, y: Operand): Tensor => greater(y, x);
-export const lessEqual = (x: Operand, y: Operand): Tensor => greaterEqual(y, x);
+export const less = (x: Operand, y: Operand): Tensor => {
+  const [a, b] = unify([x, y]);
+  checkBroadcast('less', [a!, b!]);
+  return A.greater(b!, a!);
+};
+export const lessEqual = (x: Operand, y: Operand): Tensor => {
+  const [a, b] = unify([x, y]);
+  checkBroadcast('lessEqual', [a!, b!]);
+  return A.greaterEqual(b!, a!);
+};
 export const equal = binary(A.equal);
 export const notEqual = binary(A.notEqual);
 

@@ -129,6 +129,7 @@ export function installMethods(): void {
   for (const [name, fn] of Object.entries(methods)) {
     Object.defineProperty(Tensor.prototype, name, { value: fn, writable: false, enumerable: false, configurable: false });
   }
+  Object.freeze(Tensor.prototype);
 }
 
 installMethods();

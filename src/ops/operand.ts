@@ -7,6 +7,8 @@
 
 import type { DType } from '../tensor/dtype.ts';
 import { isFloat, promoteTypes } from '../tensor/dtype.ts';
+import { PuregradError } from '../tensor/errors.ts';
+import { broadcastShapes, showShape } from '../tensor/shape.ts';
 import { filled, Tensor } from '../tensor/tensor.ts';
 import { cast } from '../primitives/linear.ts';
 
@@ -26,6 +28,14 @@ export function unify(operands: readonly Operand[], atLeast?: 'float'): Tensor[]
   let d = dtype ?? 'float32';
   if (atLeast === 'float' && !isFloat(d)) d = 'float32';
   return operands.map((o) => (o instanceof Tensor ? cast(o, d) : filled([], d, o)));
+}
+
+/** Check that operands broadcast, naming `op` (for ops composed from differently named primitives). */
+export function checkBroadcast(op: string, operands: readonly Tensor[]): void {
+  if (broadcastShapes(...operands.map((o) => o.shape)) === undefined) {
+    throw new PuregradError(op, `shapes ${operands.map((o) => showShape(o.shape)).join(' and ')} do not broadcast; ` +
+      'each axis, counted from the right, must match or be 1');
+  }
 }
 
 export const asTensor = (x: Operand, dtype: DType = 'float32'): Tensor => (x instanceof Tensor ? x : filled([], dtype, x));

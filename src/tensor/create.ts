@@ -5,7 +5,7 @@
  */
 
 import type { DType, Storage } from './dtype.ts';
-import { allocate, dtypeOfStorage } from './dtype.ts';
+import { allocate, dtypeForTypedArray, storageFrom } from './dtype.ts';
 import type { Shape } from './shape.ts';
 import { showShape, sizeOf } from './shape.ts';
 import { PuregradError } from './errors.ts';
@@ -60,21 +60,25 @@ export function tensor(data: TensorLike | Tensor, options: TensorOptions = {}): 
     const c = data.concrete();
     return tensor(c.toTypedArray(), { dtype: options.dtype ?? c.dtype, shape: options.shape ?? c.shape });
   }
-  if (ArrayBuffer.isView(data) && !(data instanceof DataView)) {
-    const src = data as Storage;
-    const dtype = options.dtype ?? dtypeOfStorage(src);
+  if (options.shape !== undefined) checkShape('tensor', options.shape);
+  if (ArrayBuffer.isView(data)) {
+    const natural = dtypeForTypedArray(data);
+    if (natural === undefined) {
+      throw new PuregradError('tensor', `cannot read a ${data.constructor.name}; pass a Float32Array, Float64Array, Int32Array, another integer typed array or nested arrays of numbers`);
+    }
+    const src = data as unknown as ArrayLike<number>;
+    const dtype = options.dtype ?? natural;
     const shape = options.shape ?? [src.length];
     if (sizeOf(shape) !== src.length) {
       throw new PuregradError('tensor', `shape ${showShape(shape)} holds ${sizeOf(shape)} elements but the buffer has ${src.length}`);
     }
-    const out = allocate(dtype, src.length);
-    out.set(src);
-    return fromStorage(shape, dtype, out);
+    return fromStorage(shape, dtype, storageFrom(src, dtype));
   }
   const dtype = options.dtype ?? (typeof data === 'boolean' || isAllBool(data) ? 'bool' : 'float32');
   const inferred = inferShape(data);
   const out = allocate(dtype, sizeOf(inferred));
   flatten(data, inferred, out);
+  if (dtype === 'bool') for (let i = 0; i < out.length; i++) out[i] = out[i] ? 1 : 0;
   const shape = options.shape ?? inferred;
   if (sizeOf(shape) !== out.length) {
     throw new PuregradError('tensor', `shape ${showShape(shape)} holds ${sizeOf(shape)} elements but the data has ${out.length}`);

@@ -41,6 +41,29 @@ export function dtypeOfStorage(data: Storage): DType {
   return 'bool';
 }
 
+/**
+ * The dtype `tensor()` gives a typed array when none is asked for: its own for
+ * the three numeric storages, int32 for narrower integers (a `Uint8Array` of
+ * pixels is numbers, not booleans), float64 for `Uint32Array` (which int32
+ * cannot hold); `undefined` for the rest (bigint arrays).
+ */
+export function dtypeForTypedArray(data: ArrayBufferView): DType | undefined {
+  if (data instanceof Float32Array) return 'float32';
+  if (data instanceof Float64Array) return 'float64';
+  if (data instanceof Int32Array || data instanceof Int16Array || data instanceof Int8Array) return 'int32';
+  if (data instanceof Uint8Array || data instanceof Uint8ClampedArray || data instanceof Uint16Array) return 'int32';
+  if (data instanceof Uint32Array) return 'float64';
+  return undefined;
+}
+
+/** Copy `src` into fresh storage of `dtype`; bool storage holds only 0 and 1. */
+export function storageFrom(src: ArrayLike<number>, dtype: DType): Storage {
+  const out = allocate(dtype, src.length);
+  if (dtype === 'bool') for (let i = 0; i < src.length; i++) out[i] = src[i] ? 1 : 0;
+  else out.set(src);
+  return out;
+}
+
 const RANK: Readonly<Record<DType, number>> = { bool: 0, int32: 1, float32: 2, float64: 3 };
 
 /** The smallest dtype both operands convert to without loss of kind: bool < int32 < float32 < float64. */

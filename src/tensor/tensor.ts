@@ -10,7 +10,7 @@
  */
 
 import type { DType, Storage } from './dtype.ts';
-import { allocate } from './dtype.ts';
+import { allocate, storageFrom } from './dtype.ts';
 import type { Shape } from './shape.ts';
 import { sizeOf, showShape } from './shape.ts';
 import { ConcretizationError, PuregradError } from './errors.ts';
@@ -23,11 +23,6 @@ let readStorage: (t: Tensor) => Storage | undefined;
 /** Passed by this module's own constructors: the buffer is fresh and owned by the new tensor. */
 const OWNED: unique symbol = Symbol('owned');
 
-function copyAs(data: Storage, dtype: DType): Storage {
-  const out = allocate(dtype, data.length);
-  out.set(data);
-  return out;
-}
 
 export class Tensor {
   readonly shape: Shape;
@@ -52,7 +47,7 @@ export class Tensor {
     if (data !== undefined && data.length !== sizeOf(shape)) {
       throw new PuregradError('Tensor', `shape ${showShape(shape)} holds ${sizeOf(shape)} elements but the buffer has ${data.length}`);
     }
-    this.#data = data === undefined || owned === OWNED ? data : copyAs(data, dtype);
+    this.#data = data === undefined || owned === OWNED ? data : storageFrom(data, dtype);
     if (new.target === Tensor) Object.freeze(this);
   }
 
@@ -146,6 +141,6 @@ export const fromStorage = (shape: Shape, dtype: DType, data: Storage): Tensor =
 /** A concrete tensor filled with `value`. @internal */
 export function filled(shape: Shape, dtype: DType, value: number): Tensor {
   const data = allocate(dtype, sizeOf(shape));
-  if (value !== 0) data.fill(value);
+  if (value !== 0) data.fill(dtype === 'bool' ? 1 : value);
   return new Tensor(shape, dtype, data, OWNED);
 }
