@@ -33,7 +33,7 @@ export const Add: PrimitiveDef<{}> = {
     return { shape: broadcastAll('add', avals), dtype: sameDtype('add', avals) };
   },
   impl: ([x, y], _p, out) => binaryImpl('add', x!, y!, out),
-  jvp: (_primals, [tx, ty], _p, out) => sumTangents(out.shape, [tx!, ty!]),
+  jvp: (_primals, [tx, ty], _p, out) => sumTangents(out.shape, [tx ?? null, ty ?? null]),
   transpose: (ct, [x, y]) => [unbroadcast(ct, shapeOf(x!)), unbroadcast(ct, shapeOf(y!))],
 };
 
@@ -46,7 +46,7 @@ export const Sub: PrimitiveDef<{}> = {
     return { shape: broadcastAll('sub', avals), dtype: sameDtype('sub', avals) };
   },
   impl: ([x, y], _p, out) => binaryImpl('sub', x!, y!, out),
-  jvp: (_primals, [tx, ty], _p, out) => sumTangents(out.shape, [tx!, ty === null ? null : neg(ty!)]),
+  jvp: (_primals, [tx, ty], _p, out) => sumTangents(out.shape, [tx ?? null, ty ? neg(ty) : null]),
   transpose: (ct, [x, y]) => [unbroadcast(ct, shapeOf(x!)), unbroadcast(neg(ct), shapeOf(y!))],
 };
 

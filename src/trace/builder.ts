@@ -71,6 +71,3 @@ export class BuilderTrace extends Trace {
     );
   }
 }
-
-/** True when `x` is a tensor (not a tracer) of known value; used to keep literals concrete. */
-export const isConcrete = (x: Tensor): boolean => !(x instanceof Tracer);

@@ -42,7 +42,10 @@ export abstract class Tracer extends Tensor {
   }
 }
 
-/** Level 0: plain evaluation of concrete tensors. */
+/**
+ * Level 0 is plain evaluation. `bind` calls a primitive's kernel directly when
+ * no input is a tracer, so this trace only marks the bottom of the stack.
+ */
 class EvalTrace extends Trace {
   lift(x: Tensor): Tracer {
     throw new Error(`internal: the eval trace cannot lift ${String(x)}`);
@@ -64,9 +67,6 @@ export function withMain<T>(makeTrace: (main: MainTrace) => Trace, fn: (main: Ma
     stack.pop();
   }
 }
-
-/** True when some transformation that cannot read values (jit, makeProgram) is active. */
-export const currentLevel = (): number => stack.length - 1;
 
 function checkLive(t: Tracer): void {
   if (stack[t.level] !== t.trace.main) {

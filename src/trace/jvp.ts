@@ -5,7 +5,7 @@
  * the input tangents to the output tangent.
  */
 
-import type { Aval, PrimitiveDef } from '../ir/primitive.ts';
+import type { PrimitiveDef } from '../ir/primitive.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { bind, Trace, Tracer } from './core.ts';
 
@@ -35,10 +35,4 @@ export class JvpTrace extends Trace {
     const tangent = tangents.every((t) => t === null) ? null : prim.jvp(primals, tangents, params, out);
     return new JvpTracer(this, out, tangent);
   }
-}
-
-/** Split a value returned from a jvp-traced function into primal and tangent. */
-export function primalTangent(trace: JvpTrace, x: Tensor, _aval?: Aval): readonly [Tensor, Tensor | null] {
-  if (x instanceof JvpTracer && x.trace.main === trace.main) return [x.primal, x.tangent];
-  return [x, null];
 }
