@@ -21,6 +21,8 @@ export type { GradOf, GradOptions } from './transforms/api.ts';
 export { hessian, jacfwd, jacrev } from './transforms/jac.ts';
 export type { JacOptions } from './transforms/jac.ts';
 export { evalProgram } from './transforms/eval.ts';
+export { vmap } from './transforms/vmap.ts';
+export type { Axes, VmapOptions } from './transforms/vmap.ts';
 export { Program } from './ir/program.ts';
 export * as tree from './tree/index.ts';
 export type { Tree, TreeDef } from './tree/index.ts';

@@ -7,7 +7,7 @@
 
 import { SHORT_NAME } from '../tensor/dtype.ts';
 import type { Tensor } from '../tensor/tensor.ts';
-import type { Aval, PrimitiveDef } from './primitive.ts';
+import type { AnyPrimitive, Aval } from './primitive.ts';
 
 export class Var {
   constructor(readonly aval: Aval) {}
@@ -24,10 +24,11 @@ export class Literal {
 export type Atom = Var | Literal;
 
 export interface Eqn {
-  readonly prim: PrimitiveDef;
+  readonly prim: AnyPrimitive;
   readonly inputs: readonly Atom[];
   readonly params: object;
-  readonly out: Var;
+  /** One variable for a single-result primitive, several for `cond`, `scan` and custom rules. */
+  readonly outs: readonly Var[];
 }
 
 export interface ConstBinding {
@@ -53,23 +54,30 @@ export class Program {
 
   /** One equation per line, jaxpr style: `{ lambda consts ; inputs. let … in (outputs) }`. */
   toString(): string {
-    const names = new Map<Var, string>();
-    const name = (v: Var): string => {
-      let n = names.get(v);
-      if (n === undefined) {
-        n = varName(names.size);
-        names.set(v, n);
-      }
-      return n;
-    };
-    const decl = (v: Var): string => `${name(v)}:${showAval(v.aval)}`;
-    const atom = (a: Atom | null): string => (a === null ? '0' : a instanceof Var ? name(a) : showLiteral(a));
-    const consts = this.consts.map((c) => decl(c.v)).join(' ');
-    const inputs = this.inputs.map(decl).join(' ');
-    const lines = this.eqns.map((e) => `    ${decl(e.out)} = ${e.prim.name}${showParams(e.params)} ${e.inputs.map(atom).join(' ')}`);
-    const outs = this.outputs.map(atom).join(', ');
-    return [`{ lambda ${consts}${consts ? ' ' : ''}; ${inputs}. let`, ...lines, `  in (${outs}) }`].join('\n');
+    return show(this, new Map(), '');
   }
+}
+
+function show(program: Program, names: Map<Var, string>, indent: string): string {
+  const name = (v: Var): string => {
+    let n = names.get(v);
+    if (n === undefined) {
+      n = varName(names.size);
+      names.set(v, n);
+    }
+    return n;
+  };
+  const decl = (v: Var): string => `${name(v)}:${showAval(v.aval)}`;
+  const atom = (a: Atom | null): string => (a === null ? '0' : a instanceof Var ? name(a) : showLiteral(a));
+  const consts = program.consts.map((c) => decl(c.v)).join(' ');
+  const inputs = program.inputs.map(decl).join(' ');
+  const lines = program.eqns.map((e) => {
+    const outs = e.outs.map(decl).join(' ');
+    const params = showParams(e.params, (p) => show(p, names, `${indent}      `));
+    return `${indent}    ${outs} = ${e.prim.name}${params} ${e.inputs.map(atom).join(' ')}`;
+  });
+  const outs = program.outputs.map(atom).join(', ');
+  return [`{ lambda ${consts}${consts ? ' ' : ''}; ${inputs}. let`, ...lines, `${indent}  in (${outs}) }`].join('\n');
 }
 
 export const showAval = (a: Aval): string => `${SHORT_NAME[a.dtype]}[${a.shape.join(',')}]`;
@@ -90,9 +98,10 @@ function showLiteral(l: Literal): string {
   return Number.isInteger(v) && l.value.dtype.startsWith('float') ? `${v}.0` : String(v);
 }
 
-function showParams(params: object): string {
-  const entries = Object.entries(params);
+function showParams(params: object, showProgram: (p: Program) => string): string {
+  const entries = Object.entries(params).filter(([, v]) => typeof v !== 'function');
   if (entries.length === 0) return '';
-  const show = (v: unknown): string => (Array.isArray(v) ? `(${v.join(',')})` : String(v));
-  return `[${entries.map(([k, v]) => `${k}=${show(v)}`).join(' ')}]`;
+  const value = (v: unknown): string =>
+    v instanceof Program ? showProgram(v) : Array.isArray(v) ? `(${v.map(value).join(',')})` : String(v);
+  return `[${entries.map(([k, v]) => `${k}=${value(v)}`).join(' ')}]`;
 }

@@ -104,7 +104,9 @@ export function take(x: Tensor, indices: Tensor | readonly number[], options: { 
     const bad = Array.from(known.toTypedArray()).find((i) => i < -n || i >= n);
     if (bad !== undefined) throw new PuregradError('take', `index ${bad} is out of range for axis ${axis} of length ${n}`);
   }
-  return L.gather(src, idx, axis);
+  const zero = tensor(0, { dtype: 'int32' });
+  const wrapped = L.select(A.greaterEqual(idx, zero), idx, L.add(idx, tensor(n, { dtype: 'int32' })));
+  return L.gather(src, known !== undefined && Array.from(known.toTypedArray()).every((i) => i >= 0) ? idx : wrapped, axis);
 }
 
 /** One-hot encoding: a new last axis of length `depth` with 1 at each index. */

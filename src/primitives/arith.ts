@@ -13,7 +13,7 @@ import type { Tensor } from '../tensor/tensor.ts';
 import { filled, fromStorage, storageOf } from '../tensor/tensor.ts';
 import { bind } from '../trace/core.ts';
 import { broadcastAll, requireArity, requireNumeric, sameDtype } from './checks.ts';
-import { broadcast, cast, neg, reduceSum, reshape, select, unbroadcast } from './linear.ts';
+import { broadcast, broadcastingBatch, cast, moveAxis, neg, reduceSum, reshape, select, unbroadcast } from './linear.ts';
 import { defJvp, zeroJvp } from './rules.ts';
 
 function binaryImpl(op: K.BinaryKernel, x: Tensor, y: Tensor, out: Aval): Tensor {
@@ -41,6 +41,7 @@ export const Mul: PrimitiveDef<{}> = {
       ? [unbroadcast(mul(ct, y as Tensor), x.aval.shape), null]
       : [null, unbroadcast(mul(x as Tensor, ct), (y as UndefinedPrimal).aval.shape)];
   },
+  batch: (xs, dims) => broadcastingBatch(Mul, xs, dims, {}),
 };
 
 /** d(x/y) = dx/y − (x/y)·dy/y. Linear in x only. */
@@ -56,6 +57,7 @@ export const Div: PrimitiveDef<{}> = {
     if (!(x instanceof UndefinedPrimal) || y instanceof UndefinedPrimal) throw new Error('internal: div is linear only in its numerator');
     return [unbroadcast(div(ct, y as Tensor), x.aval.shape), null];
   },
+  batch: (xs, dims) => broadcastingBatch(Div, xs, dims, {}),
 };
 
 /**
@@ -72,6 +74,7 @@ export const Maximum: PrimitiveDef<{}> = {
     (t, [x, y]) => mul(t, tieWeights(y!, x!)),
   ),
   transpose: notLinear,
+  batch: (xs, dims) => broadcastingBatch(Maximum, xs, dims, {}),
 };
 
 /** 1 where a > b, ½ where a = b, 0 elsewhere, in a's dtype. */
@@ -82,17 +85,21 @@ function tieWeights(a: Tensor, b: Tensor): Tensor {
   return select(greater(a, b), one, select(equal(a, b), half, zero));
 }
 
-const comparison = (name: 'greater' | 'greaterEqual' | 'equal' | 'notEqual'): PrimitiveDef<{}> => ({
-  name,
-  abstractEval: (avals) => {
-    requireArity(name, avals, 2);
-    sameDtype(name, avals);
-    return { shape: broadcastAll(name, avals), dtype: 'bool' };
-  },
-  impl: ([x, y], _p, out) => binaryImpl(name, x!, y!, out),
-  jvp: zeroJvp,
-  transpose: notLinear,
-});
+const comparison = (name: 'greater' | 'greaterEqual' | 'equal' | 'notEqual'): PrimitiveDef<{}> => {
+  const def: PrimitiveDef<{}> = {
+    name,
+    abstractEval: (avals) => {
+      requireArity(name, avals, 2);
+      sameDtype(name, avals);
+      return { shape: broadcastAll(name, avals), dtype: 'bool' };
+    },
+    impl: ([x, y], _p, out) => binaryImpl(name, x!, y!, out),
+    jvp: zeroJvp,
+    transpose: notLinear,
+    batch: (xs, dims) => broadcastingBatch(def, xs, dims, {}),
+  };
+  return def;
+};
 
 /** Comparisons give bool tensors; they are piecewise constant, so their derivative is zero. */
 export const Greater = comparison('greater');
@@ -121,6 +128,7 @@ export const ReduceMax: PrimitiveDef<{ readonly axes: readonly number[] }> = {
     return reduceSum(mul(t, div(hits, count)), axes);
   }),
   transpose: notLinear,
+  batch: ([x], [d], { axes }) => [reduceMax(moveAxis(x!, d!, 0), axes.map((a) => a + 1)), 0],
 };
 
 /** Index of the first maximum along `axis`, as int32. Piecewise constant: zero derivative. */
@@ -136,6 +144,7 @@ export const Argmax: PrimitiveDef<{ readonly axis: number }> = {
   impl: ([x], { axis }, out) => fromStorage(out.shape, 'int32', K.argmax(storageOf(x!), x!.shape, axis)),
   jvp: zeroJvp,
   transpose: notLinear,
+  batch: ([x], [d], { axis }) => [argmax(moveAxis(x!, d!, 0), axis + 1), 0],
 };
 
 export const mul = (x: Tensor, y: Tensor): Tensor => bind(Mul, [x, y], {});

@@ -6,8 +6,8 @@
  * this set are written in this set.
  */
 
-import type { Aval, PrimitiveDef, UndefinedPrimal } from '../ir/primitive.ts';
-import { notLinear } from '../ir/primitive.ts';
+import type { Aval, PrimitiveDef } from '../ir/primitive.ts';
+import { notLinear, UndefinedPrimal } from '../ir/primitive.ts';
 import * as K from '../kernels/index.ts';
 import type { DType } from '../tensor/dtype.ts';
 import { isFloat } from '../tensor/dtype.ts';
@@ -17,10 +17,11 @@ import { broadcastsTo, isPermutation, showShape, sizeOf } from '../tensor/shape.
 import type { Tensor } from '../tensor/tensor.ts';
 import { filled, fromStorage, storageOf } from '../tensor/tensor.ts';
 import { bind } from '../trace/core.ts';
+import { arange } from '../tensor/create.ts';
 import { broadcastAll, requireArity, requireNumeric, sameDtype, sameShape } from './checks.ts';
 
 const zerosLike = (a: Aval): Tensor => filled(a.shape, a.dtype, 0);
-const shapeOf = (x: Tensor | UndefinedPrimal): Shape => ('aval' in x ? x.aval.shape : x.shape);
+const shapeOf = (x: Tensor | UndefinedPrimal): Shape => (x instanceof UndefinedPrimal ? x.aval.shape : x.shape);
 
 // ---------------------------------------------------------------- add, sub, neg
 
@@ -35,6 +36,7 @@ export const Add: PrimitiveDef<{}> = {
   impl: ([x, y], _p, out) => binaryImpl('add', x!, y!, out),
   jvp: (_primals, [tx, ty], _p, out) => sumTangents(out.shape, [tx ?? null, ty ?? null]),
   transpose: (ct, [x, y]) => [unbroadcast(ct, shapeOf(x!)), unbroadcast(ct, shapeOf(y!))],
+  batch: (xs, dims) => broadcastingBatch(Add, xs, dims, {}),
 };
 
 /** Broadcasting subtraction. d(x − y) = dx − dy. */
@@ -48,6 +50,7 @@ export const Sub: PrimitiveDef<{}> = {
   impl: ([x, y], _p, out) => binaryImpl('sub', x!, y!, out),
   jvp: (_primals, [tx, ty], _p, out) => sumTangents(out.shape, [tx ?? null, ty ? neg(ty) : null]),
   transpose: (ct, [x, y]) => [unbroadcast(ct, shapeOf(x!)), unbroadcast(neg(ct), shapeOf(y!))],
+  batch: (xs, dims) => broadcastingBatch(Sub, xs, dims, {}),
 };
 
 /** d(−x) = −dx. */
@@ -60,6 +63,7 @@ export const Neg: PrimitiveDef<{}> = {
   impl: ([x], _p, out) => fromStorage(out.shape, out.dtype, K.unary('neg', storageOf(x!), out.dtype)),
   jvp: (_primals, [t]) => neg(t!),
   transpose: (ct) => [neg(ct)],
+  batch: ([x], [d]) => [neg(x!), d!],
 };
 
 export const add = (x: Tensor, y: Tensor): Tensor => bind(Add, [x, y], {});
@@ -105,6 +109,10 @@ export const Reshape: PrimitiveDef<{ readonly shape: Shape }> = {
   impl: ([x], _p, out) => fromStorage(out.shape, out.dtype, storageOf(x!)),
   jvp: (_primals, [t], p) => reshape(t!, p.shape),
   transpose: (ct, [x]) => [reshape(ct, shapeOf(x!))],
+  batch: ([x], [d], { shape }) => {
+    const b = moveAxis(x!, d!, 0);
+    return [reshape(b, [b.shape[0]!, ...shape]), 0];
+  },
 };
 
 /** Permute axes: out.shape[i] = x.shape[perm[i]]. Its transpose applies the inverse permutation. */
@@ -119,6 +127,7 @@ export const Transpose: PrimitiveDef<{ readonly perm: readonly number[] }> = {
   impl: ([x], { perm }, out) => fromStorage(out.shape, out.dtype, K.transpose(storageOf(x!), x!.shape, perm)),
   jvp: (_primals, [t], p) => transpose(t!, p.perm),
   transpose: (ct, _x, { perm }) => [transpose(ct, inversePermutation(perm))],
+  batch: ([x], [d], { perm }) => [transpose(moveAxis(x!, d!, 0), [0, ...perm.map((p) => p + 1)]), 0],
 };
 
 /** NumPy broadcasting to a target shape. Its transpose sums over the broadcast axes. */
@@ -133,6 +142,10 @@ export const Broadcast: PrimitiveDef<{ readonly shape: Shape }> = {
   impl: ([x], _p, out) => fromStorage(out.shape, out.dtype, K.broadcastTo(storageOf(x!), x!.shape, out.shape)),
   jvp: (_primals, [t], p) => broadcast(t!, p.shape),
   transpose: (ct, [x]) => [unbroadcast(ct, shapeOf(x!))],
+  batch: ([x], [d], { shape }) => {
+    const b = alignRank(moveAxis(x!, d!, 0), shape.length);
+    return [broadcast(b, [b.shape[0]!, ...shape]), 0];
+  },
 };
 
 /** Sum over `axes` (normalised, sorted), dropping them. Its transpose broadcasts back. */
@@ -152,6 +165,7 @@ export const ReduceSum: PrimitiveDef<{ readonly axes: readonly number[] }> = {
     const kept = shape.map((d, i) => (axes.includes(i) ? 1 : d));
     return [broadcast(reshape(ct, kept), shape)];
   },
+  batch: ([x], [d], { axes }) => [reduceSum(moveAxis(x!, d!, 0), axes.map((a) => a + 1)), 0],
 };
 
 /** A contiguous block: x[starts[i] : limits[i]] on every axis. Its transpose pads with zeros. */
@@ -170,6 +184,10 @@ export const Slice: PrimitiveDef<{ readonly starts: readonly number[]; readonly 
     const shape = shapeOf(x!);
     return [pad(ct, starts, shape.map((d, i) => d - limits[i]!))];
   },
+  batch: ([x], [d], { starts, limits }) => {
+    const b = moveAxis(x!, d!, 0);
+    return [slice(b, [0, ...starts], [b.shape[0]!, ...limits]), 0];
+  },
 };
 
 /** Zero padding: lo[i] zeros before and hi[i] after axis i. Its transpose slices. */
@@ -184,6 +202,7 @@ export const Pad: PrimitiveDef<{ readonly lo: readonly number[]; readonly hi: re
   impl: ([x], { lo, hi }, out) => fromStorage(out.shape, out.dtype, K.pad(storageOf(x!), x!.shape, lo, hi)),
   jvp: (_primals, [t], p) => pad(t!, p.lo, p.hi),
   transpose: (ct, [x], { lo }) => [slice(ct, lo, shapeOf(x!).map((d, i) => lo[i]! + d))],
+  batch: ([x], [d], { lo, hi }) => [pad(moveAxis(x!, d!, 0), [0, ...lo], [0, ...hi]), 0],
 };
 
 /** Join along an existing axis. Its transpose slices the cotangent into the pieces. */
@@ -208,12 +227,19 @@ export const Concatenate: PrimitiveDef<{ readonly axis: number }> = {
       const starts = shape.map((_, i) => (i === axis ? offset : 0));
       const limits = shape.map((d, i) => (i === axis ? offset + d : ct.shape[i]!));
       offset += shape[axis]!;
-      return 'aval' in x ? slice(ct, starts, limits) : null;
+      return x instanceof UndefinedPrimal ? slice(ct, starts, limits) : null;
     });
+  },
+  batch: (xs, dims, { axis }) => {
+    const size = batchSize(xs, dims);
+    return [concatenate(xs.map((x, i) => batchAtFront(x, dims[i]!, size)), axis + 1), 0];
   },
 };
 
-/** Pick entries of x along `axis` by integer indices. Linear in x; its transpose scatters-adds. */
+/**
+ * Pick entries of x along `axis` by integer indices in [0, n) (the `take` op
+ * wraps negative ones first). Linear in x; its transpose scatter-adds.
+ */
 export const Gather: PrimitiveDef<{ readonly axis: number }> = {
   name: 'gather',
   abstractEval: ([x, idx], { axis }) => {
@@ -226,6 +252,19 @@ export const Gather: PrimitiveDef<{ readonly axis: number }> = {
     fromStorage(out.shape, out.dtype, K.gather(storageOf(x!), x!.shape, storageOf(idx!) as Int32Array, idx!.shape, axis)),
   jvp: ([, idx], [t], p) => gather(t!, idx!, p.axis),
   transpose: (ct, [x, idx], { axis }) => [scatterAdd(ct, idx as Tensor, axis, shapeOf(x!)), null],
+  batch: ([x, idx], [dx, di], { axis }) => {
+    if (di === null) return [gather(moveAxis(x!, dx!, 0), idx!, axis + 1), 0];
+    if (dx === null) return [gather(x!, idx!, axis), axis + di!];
+    // Both batched: fold the batch into the gathered axis and offset each example's indices.
+    const b = moveAxis(x!, dx!, 0);
+    const [size, n] = [b.shape[0]!, b.shape[axis + 1]!];
+    const rest = b.shape.filter((_, i) => i !== 0 && i !== axis + 1);
+    const flat = reshape(moveAxis(b, axis + 1, 1), [size * n, ...rest]);
+    const out = gather(flat, foldedIndices(moveAxis(idx!, di!, 0), n), 0); // [B, ...idx, ...rest]
+    const m = idx!.rank - 1;
+    const perm = [0, ...range(m + 1, m + 1 + axis), ...range(1, m + 1), ...range(m + 1 + axis, out.rank)];
+    return [transpose(out, perm), 0];
+  },
 };
 
 /** Zeros of `shape`, then updates added at the indexed positions along `axis`: the adjoint of gather. */
@@ -242,6 +281,22 @@ export const ScatterAdd: PrimitiveDef<{ readonly axis: number; readonly shape: S
     fromStorage(out.shape, out.dtype, K.scatterAdd(storageOf(u!), u!.shape, storageOf(idx!) as Int32Array, idx!.shape, axis, shape)),
   jvp: ([, idx], [t], p) => scatterAdd(t!, idx!, p.axis, p.shape),
   transpose: (ct, [, idx], { axis }) => [gather(ct, idx as Tensor, axis), null],
+  batch: ([u, idx], [du, di], { axis, shape }) => {
+    if (di === null) {
+      const b = moveAxis(u!, du!, 0);
+      return [scatterAdd(b, idx!, axis + 1, [b.shape[0]!, ...shape]), 0];
+    }
+    // Indices batched: fold the batch into the scattered axis, as gather does.
+    const size = idx!.shape[di!]!;
+    const i0 = moveAxis(idx!, di!, 0);
+    const b = batchAtFront(u!, du!, size); // [B, ...shape[:axis], ...idx, ...shape[axis+1:]]
+    const m = i0.rank - 1;
+    const perm = [0, ...range(1 + axis, 1 + axis + m), ...range(1, 1 + axis), ...range(1 + axis + m, b.rank)];
+    const n = shape[axis]!;
+    const rest = shape.filter((_, i) => i !== axis);
+    const flat = scatterAdd(transpose(b, perm), foldedIndices(i0, n), 0, [size * n, ...rest]);
+    return [moveAxis(reshape(flat, [size, n, ...rest]), 1, axis + 1), 0];
+  },
 };
 
 // ---------------------------------------------------------------- select, cast, stopGradient
@@ -266,10 +321,11 @@ export const Select: PrimitiveDef<{}> = {
     const cond = c as Tensor;
     return [
       null,
-      'aval' in x! ? unbroadcast(select(cond, ct, zero), x.aval.shape) : null,
-      'aval' in y! ? unbroadcast(select(cond, zero, ct), y.aval.shape) : null,
+      x instanceof UndefinedPrimal ? unbroadcast(select(cond, ct, zero), x.aval.shape) : null,
+      y instanceof UndefinedPrimal ? unbroadcast(select(cond, zero, ct), y.aval.shape) : null,
     ];
   },
+  batch: (xs, dims) => broadcastingBatch(Select, xs, dims, {}),
 };
 
 /** Convert the dtype. Linear between float types; into int32 or bool the derivative is zero. */
@@ -278,7 +334,8 @@ export const Cast: PrimitiveDef<{ readonly dtype: DType }> = {
   abstractEval: ([x], { dtype }) => ({ shape: x!.shape, dtype }),
   impl: ([x], { dtype }, out) => fromStorage(out.shape, dtype, K.cast(storageOf(x!), dtype)),
   jvp: ([x], [t], { dtype }) => (isFloat(dtype) && isFloat(x!.dtype) ? cast(t!, dtype) : null),
-  transpose: (ct, [x]) => [cast(ct, 'aval' in x! ? x.aval.dtype : x!.dtype)],
+  transpose: (ct, [x]) => [cast(ct, x instanceof UndefinedPrimal ? x.aval.dtype : x!.dtype)],
+  batch: ([x], [d], { dtype }) => [cast(x!, dtype), d!],
 };
 
 /** The identity whose derivative is zero: a wall for gradients. */
@@ -288,6 +345,7 @@ export const StopGradient: PrimitiveDef<{}> = {
   impl: ([x]) => x!,
   jvp: () => null,
   transpose: notLinear,
+  batch: ([x], [d]) => [stopGradient(x!), d!],
 };
 
 export const reshape = (x: Tensor, shape: Shape): Tensor => bind(Reshape, [x], { shape });
@@ -307,4 +365,51 @@ export function inversePermutation(perm: readonly number[]): number[] {
   const inv = new Array<number>(perm.length);
   perm.forEach((p, i) => (inv[p] = i));
   return inv;
+}
+
+// ---------------------------------------------------------------- batching helpers
+
+export const range = (from: number, to: number): number[] => Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
+
+/** Move axis `from` of `x` to position `to`. */
+export function moveAxis(x: Tensor, from: number, to: number): Tensor {
+  if (from === to) return x;
+  const perm = range(0, x.rank).filter((i) => i !== from);
+  perm.splice(to, 0, from);
+  return transpose(x, perm);
+}
+
+/** The size of the batch axis, read off the first batched input. */
+export function batchSize(xs: readonly Tensor[], dims: readonly (number | null)[]): number {
+  const i = dims.findIndex((d) => d !== null);
+  return xs[i]!.shape[dims[i]!]!;
+}
+
+/** `x` with its batch axis first; an unbatched `x` is repeated `size` times. */
+export function batchAtFront(x: Tensor, dim: number | null, size: number): Tensor {
+  return dim === null ? broadcast(reshape(x, [1, ...x.shape]), [size, ...x.shape]) : moveAxis(x, dim, 0);
+}
+
+/** Insert length-1 axes after the batch axis (at 0) so that `x` has `rank` axes besides it. */
+export function alignRank(x: Tensor, rank: number): Tensor {
+  const missing = rank - (x.rank - 1);
+  return missing <= 0 ? x : reshape(x, [x.shape[0]!, ...new Array<number>(missing).fill(1), ...x.shape.slice(1)]);
+}
+
+/**
+ * Batching rule of a broadcasting elementwise primitive: batched operands get
+ * their batch axis first and are padded to a common rank; unbatched ones
+ * broadcast against them unchanged.
+ */
+export function broadcastingBatch(prim: PrimitiveDef<{}>, xs: readonly Tensor[], dims: readonly (number | null)[], params: {}): readonly [Tensor, number] {
+  const rank = Math.max(...xs.map((x, i) => x.rank - (dims[i] === null ? 0 : 1)));
+  const moved = xs.map((x, i) => (dims[i] === null ? x : alignRank(moveAxis(x, dims[i]!, 0), rank)));
+  return [bind(prim, moved, params), 0];
+}
+
+/** Indices into a [B·n, …] reshape of a batched [B, n, …] tensor: idx + b·n (indices are non-negative here). */
+function foldedIndices(idx: Tensor, n: number): Tensor {
+  const size = idx.shape[0]!;
+  const offsets = reshape(arange(0, size * n, n, 'int32'), [size, ...new Array<number>(idx.rank - 1).fill(1)]);
+  return add(idx, offsets);
 }

@@ -14,7 +14,7 @@ import type { Tensor } from '../tensor/tensor.ts';
 import { fromStorage, storageOf } from '../tensor/tensor.ts';
 import { bind } from '../trace/core.ts';
 import { requireArity, requireNumeric, sameDtype } from './checks.ts';
-import { transpose } from './linear.ts';
+import { batchAtFront, batchSize, transpose } from './linear.ts';
 import { defJvp } from './rules.ts';
 
 export const Matmul: PrimitiveDef<{}> = {
@@ -40,6 +40,10 @@ export const Matmul: PrimitiveDef<{}> = {
     a instanceof UndefinedPrimal
       ? [matmul(ct, swapLast(b as Tensor)), null]
       : [null, matmul(swapLast(a as Tensor), ct)],
+  batch: (xs, dims) => {
+    const size = batchSize(xs, dims);
+    return [matmul(batchAtFront(xs[0]!, dims[0]!, size), batchAtFront(xs[1]!, dims[1]!, size)), 0];
+  },
 };
 
 /** Swap the last two axes. */

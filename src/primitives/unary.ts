@@ -12,22 +12,30 @@ import { filled, fromStorage, storageOf } from '../tensor/tensor.ts';
 import { bind } from '../trace/core.ts';
 import { div, equal, mul } from './arith.ts';
 import { broadcastAll, requireArity, requireFloat, requireNumeric, sameDtype } from './checks.ts';
-import { add, neg, select, sub } from './linear.ts';
+import { add, broadcastingBatch, neg, select, sub } from './linear.ts';
 import { defJvp, zeroJvp } from './rules.ts';
 import type { InputJvp } from './rules.ts';
 
 type FloatUnary = 'exp' | 'log' | 'log1p' | 'expm1' | 'sin' | 'cos' | 'tanh' | 'sqrt';
 
-const floatUnary = (name: FloatUnary, rule: InputJvp<{}>): PrimitiveDef<{}> => ({
-  name,
-  abstractEval: ([x]) => {
-    requireFloat(name, x!);
-    return x!;
-  },
-  impl: ([x], _p, out) => fromStorage(out.shape, out.dtype, K.unary(name, storageOf(x!), out.dtype)),
-  jvp: defJvp(rule),
-  transpose: notLinear,
-});
+const floatUnary = (name: FloatUnary, rule: InputJvp<{}>): PrimitiveDef<{}> => {
+  const def: PrimitiveDef<{}> = {
+    name,
+    abstractEval: ([x]) => {
+      requireFloat(name, x!);
+      return x!;
+    },
+    impl: ([x], _p, out) => fromStorage(out.shape, out.dtype, K.unary(name, storageOf(x!), out.dtype)),
+    jvp: defJvp(rule),
+    transpose: notLinear,
+    batch: vectorized(() => def),
+  };
+  return def;
+};
+
+/** Batching rule of an elementwise primitive of one operand: apply it as is; the batch axis stays put. */
+const vectorized = (prim: () => PrimitiveDef<{}>) => ([x]: readonly Tensor[], [d]: readonly (number | null)[]): readonly [Tensor, number | null] =>
+  [bind(prim(), [x!], {}), d ?? null];
 
 const one = (x: Tensor): Tensor => filled([], x.dtype, 1);
 
@@ -58,6 +66,7 @@ export const Abs: PrimitiveDef<{}> = {
   impl: ([x], _p, out) => fromStorage(out.shape, out.dtype, K.unary('abs', storageOf(x!), out.dtype)),
   jvp: defJvp((t, [x]) => mul(t, sign(x!))),
   transpose: notLinear,
+  batch: vectorized(() => Abs),
 };
 
 /** −1, 0 or 1. Piecewise constant: zero derivative. */
@@ -70,6 +79,7 @@ export const Sign: PrimitiveDef<{}> = {
   impl: ([x], _p, out) => fromStorage(out.shape, out.dtype, K.unary('sign', storageOf(x!), out.dtype)),
   jvp: zeroJvp,
   transpose: notLinear,
+  batch: vectorized(() => Sign),
 };
 
 /**
@@ -100,6 +110,7 @@ export const Pow: PrimitiveDef<{}> = {
     },
   ),
   transpose: notLinear,
+  batch: (xs, dims) => broadcastingBatch(Pow, xs, dims, {}),
 };
 
 export const exp = (x: Tensor): Tensor => bind(Exp, [x], {});

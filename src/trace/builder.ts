@@ -8,7 +8,7 @@
 
 import type { Atom, ConstBinding, Eqn } from '../ir/program.ts';
 import { Literal, Program, Var } from '../ir/program.ts';
-import type { Aval, PrimitiveDef } from '../ir/primitive.ts';
+import type { Aval, MultiPrimitiveDef, PrimitiveDef } from '../ir/primitive.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import type { MainTrace } from './core.ts';
 import { Trace, Tracer } from './core.ts';
@@ -51,8 +51,14 @@ export class BuilderTrace extends Trace {
 
   process(prim: PrimitiveDef, inputs: readonly Tracer[], params: object, out: Aval): Tensor {
     const v = new Var(out);
-    this.eqns.push({ prim, inputs: (inputs as readonly BuilderTracer[]).map((t) => t.atom), params, out: v });
+    this.eqns.push({ prim, inputs: (inputs as readonly BuilderTracer[]).map((t) => t.atom), params, outs: [v] });
     return new BuilderTracer(this, v);
+  }
+
+  processMulti(prim: MultiPrimitiveDef, inputs: readonly Tracer[], params: object, outs: readonly Aval[]): readonly Tensor[] {
+    const vs = outs.map((a) => new Var(a));
+    this.eqns.push({ prim, inputs: (inputs as readonly BuilderTracer[]).map((t) => t.atom), params, outs: vs });
+    return vs.map((v) => new BuilderTracer(this, v));
   }
 
   /** Close the recording into a program with the given inputs and outputs (`null` = zero output). */

@@ -9,7 +9,7 @@
  * nests levels, which keeps the tangents of `grad(grad(f))` apart.
  */
 
-import type { Aval, PrimitiveDef } from '../ir/primitive.ts';
+import type { Aval, MultiPrimitiveDef, PrimitiveDef } from '../ir/primitive.ts';
 import { PuregradError } from '../tensor/errors.ts';
 import { Tensor } from '../tensor/tensor.ts';
 
@@ -18,6 +18,7 @@ export abstract class Trace {
   /** Bring a value from a lower level (or a concrete one) into this trace. */
   abstract lift(x: Tensor): Tracer;
   abstract process(prim: PrimitiveDef, inputs: readonly Tracer[], params: object, out: Aval): Tensor;
+  abstract processMulti(prim: MultiPrimitiveDef, inputs: readonly Tracer[], params: object, outs: readonly Aval[]): readonly Tensor[];
 }
 
 export class MainTrace {
@@ -53,6 +54,9 @@ class EvalTrace extends Trace {
   process(prim: PrimitiveDef, inputs: readonly Tensor[], params: object, out: Aval): Tensor {
     return prim.impl(inputs, params, out);
   }
+  processMulti(prim: MultiPrimitiveDef, inputs: readonly Tensor[], params: object): readonly Tensor[] {
+    return prim.impl(inputs, params);
+  }
 }
 
 const stack: MainTrace[] = [new MainTrace(0, (m) => new EvalTrace(m))];
@@ -86,9 +90,8 @@ export function fullRaise(trace: Trace, x: Tensor): Tracer {
   throw new Error(`internal: tracer of level ${x.level} cannot be raised into level ${trace.main.level}`);
 }
 
-/** Apply a primitive: check shapes, pick the trace, interpret. Every op ends here. */
-export function bind<P extends object>(prim: PrimitiveDef<P>, inputs: readonly Tensor[], params: P): Tensor {
-  const out = prim.abstractEval(inputs, params);
+/** The tracer of the highest level among `inputs`, or `undefined` when all are concrete. */
+function topTracer(inputs: readonly Tensor[]): Tracer | undefined {
   let top: Tracer | undefined;
   for (const x of inputs) {
     if (x instanceof Tracer) {
@@ -96,7 +99,27 @@ export function bind<P extends object>(prim: PrimitiveDef<P>, inputs: readonly T
       if (top === undefined || x.level > top.level) top = x;
     }
   }
+  return top;
+}
+
+/** Apply a primitive: check shapes, pick the trace, interpret. Every op ends here. */
+export function bind<P extends object>(prim: PrimitiveDef<P>, inputs: readonly Tensor[], params: P): Tensor {
+  const out = prim.abstractEval(inputs, params);
+  const top = topTracer(inputs);
   if (top === undefined) return prim.impl(inputs, params, out);
   const trace = top.trace;
   return trace.process(prim, inputs.map((x) => fullRaise(trace, x)), params, out);
 }
+
+/** `bind` for primitives with several results. */
+export function bindMulti<P extends object>(prim: MultiPrimitiveDef<P>, inputs: readonly Tensor[], params: P): readonly Tensor[] {
+  const outs = prim.abstractEval(inputs, params);
+  const top = topTracer(inputs);
+  if (top === undefined) return prim.impl(inputs, params);
+  const trace = top.trace;
+  return trace.processMulti(prim, inputs.map((x) => fullRaise(trace, x)), params, outs);
+}
+
+/** Bind any primitive, always returning a list of results. */
+export const bindAny = (prim: PrimitiveDef | MultiPrimitiveDef, inputs: readonly Tensor[], params: object): readonly Tensor[] =>
+  prim.multipleResults ? bindMulti(prim, inputs, params) : [bind(prim, inputs, params)];

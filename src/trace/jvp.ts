@@ -5,7 +5,7 @@
  * the input tangents to the output tangent.
  */
 
-import type { PrimitiveDef } from '../ir/primitive.ts';
+import type { MultiPrimitiveDef, PrimitiveDef } from '../ir/primitive.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { bind, Trace, Tracer } from './core.ts';
 
@@ -34,5 +34,10 @@ export class JvpTrace extends Trace {
     const out = bind(prim, primals, params);
     const tangent = tangents.every((t) => t === null) ? null : prim.jvp(primals, tangents, params, out);
     return new JvpTracer(this, out, tangent);
+  }
+  processMulti(prim: MultiPrimitiveDef, inputs: readonly Tracer[], params: object): readonly Tensor[] {
+    const tracers = inputs as readonly JvpTracer[];
+    const [outs, tangents] = prim.jvp(tracers.map((t) => t.primal), tracers.map((t) => t.tangent), params);
+    return outs.map((o, i) => new JvpTracer(this, o, tangents[i] ?? null));
   }
 }

@@ -8,7 +8,7 @@ import type { Atom, Program } from '../ir/program.ts';
 import { Literal, Var } from '../ir/program.ts';
 import { PuregradError } from '../tensor/errors.ts';
 import type { Tensor } from '../tensor/tensor.ts';
-import { bind } from '../trace/core.ts';
+import { bindAny } from '../trace/core.ts';
 
 /** Run `program` on `args`; a `null` output (a symbolic zero) stays `null`. */
 export function evalProgram(program: Program, args: readonly Tensor[]): (Tensor | null)[] {
@@ -24,6 +24,9 @@ export function evalProgram(program: Program, args: readonly Tensor[]): (Tensor 
     if (x === undefined) throw new Error('internal: program reads a variable before it is written');
     return x;
   };
-  for (const eqn of program.eqns) env.set(eqn.out, bind(eqn.prim, eqn.inputs.map(read), eqn.params));
+  for (const eqn of program.eqns) {
+    const outs = bindAny(eqn.prim, eqn.inputs.map(read), eqn.params);
+    eqn.outs.forEach((v, i) => env.set(v, outs[i]!));
+  }
   return program.outputs.map((o) => (o === null ? null : o instanceof Var || o instanceof Literal ? read(o) : null));
 }

@@ -1,9 +1,13 @@
 /**
  * Transposition: from a linear program (tangents in → tangents out) to the
- * program that maps output cotangents to input cotangents. Equations are
- * walked backwards; each hands the cotangent of its output to its transpose
- * rule, and a variable used several times receives the sum of what its uses
- * send back — which is why shared weights get the sum of their gradients.
+ * map from output cotangents to input cotangents. Equations are walked
+ * backwards; each hands the cotangents of its outputs to its transpose rule,
+ * and a variable used several times receives the sum of what its uses send
+ * back — which is why shared weights get the sum of their gradients.
+ *
+ * `backwardPass` also takes programs with some known inputs (residuals), as
+ * the bodies of `cond` and `scan` are: equations that read only known values
+ * are run forwards first, and only the rest are transposed.
  */
 
 import type { Atom, Program } from '../ir/program.ts';
@@ -11,25 +15,33 @@ import { Literal, Var } from '../ir/program.ts';
 import { UndefinedPrimal } from '../ir/primitive.ts';
 import { add } from '../primitives/linear.ts';
 import type { Tensor } from '../tensor/tensor.ts';
-import { bind } from '../trace/core.ts';
+import { bindAny } from '../trace/core.ts';
 
 /**
- * Cotangents of the inputs of the linear `program` given cotangents of its
- * outputs; `null` where no path leads (a zero).
+ * Cotangents of the inputs of `program` given as `UndefinedPrimal` (the linear
+ * ones), from cotangents of its outputs; `null` where no path leads (a zero).
+ * Known inputs get `null`.
  */
-export function transposeProgram(program: Program, cts: readonly (Tensor | null)[]): (Tensor | null)[] {
+export function backwardPass(program: Program, args: readonly (Tensor | UndefinedPrimal)[], cts: readonly (Tensor | null)[]): (Tensor | null)[] {
   const known = new Map<Var, Tensor>();
+  const linear = new Set<Var>();
   program.consts.forEach((c) => known.set(c.v, c.value));
-  const linear = new Set<Var>(program.inputs);
+  program.inputs.forEach((v, i) => {
+    const a = args[i]!;
+    if (a instanceof UndefinedPrimal) linear.add(v);
+    else known.set(v, a);
+  });
+  const read = (a: Atom): Tensor => (a instanceof Literal ? a.value : known.get(a)!);
 
   // Equations that read no linear variable compute residuals: run them forwards first.
   const backward = [];
   for (const eqn of program.eqns) {
     if (eqn.inputs.some((a) => a instanceof Var && linear.has(a))) {
-      linear.add(eqn.out);
+      eqn.outs.forEach((v) => linear.add(v));
       backward.push(eqn);
     } else {
-      known.set(eqn.out, bind(eqn.prim, eqn.inputs.map((a) => (a instanceof Literal ? a.value : known.get(a)!)), eqn.params));
+      const outs = bindAny(eqn.prim, eqn.inputs.map(read), eqn.params);
+      eqn.outs.forEach((v, i) => known.set(v, outs[i]!));
     }
   }
 
@@ -45,20 +57,24 @@ export function transposeProgram(program: Program, cts: readonly (Tensor | null)
 
   for (let k = backward.length - 1; k >= 0; k--) {
     const eqn = backward[k]!;
-    const ct = ctEnv.get(eqn.out);
-    if (ct === undefined) continue;
-    ctEnv.delete(eqn.out);
-    const rule = eqn.prim.transpose;
-    if (rule === 'notLinear') {
-      throw new Error(`internal: ${eqn.prim.name} appeared on a tangent path but has no transpose rule`);
+    const outCts = eqn.outs.map((v) => ctEnv.get(v) ?? null);
+    if (outCts.every((c) => c === null)) continue;
+    eqn.outs.forEach((v) => ctEnv.delete(v));
+    const prim = eqn.prim;
+    if (prim.transpose === 'notLinear') {
+      throw new Error(`internal: ${prim.name} appeared on a tangent path but has no transpose rule`);
     }
-    const inputs = eqn.inputs.map((a: Atom) =>
-      a instanceof Literal ? a.value : linear.has(a) ? new UndefinedPrimal(a.aval) : known.get(a)!,
-    );
-    const inCts = rule(ct, inputs, eqn.params);
+    const inputs = eqn.inputs.map((a) => (a instanceof Var && linear.has(a) ? new UndefinedPrimal(a.aval) : read(a)));
+    const inCts = prim.multipleResults
+      ? prim.transpose(outCts, inputs, eqn.params)
+      : prim.transpose(outCts[0]!, inputs, eqn.params);
     eqn.inputs.forEach((a, i) => {
       if (a instanceof Var) accumulate(a, inCts[i] ?? null);
     });
   }
-  return program.inputs.map((v) => ctEnv.get(v) ?? null);
+  return program.inputs.map((v) => (linear.has(v) ? ctEnv.get(v) ?? null : null));
 }
+
+/** Transpose a program that is linear in all its inputs. */
+export const transposeProgram = (program: Program, cts: readonly (Tensor | null)[]): (Tensor | null)[] =>
+  backwardPass(program, program.inputs.map((v) => new UndefinedPrimal(v.aval)), cts);

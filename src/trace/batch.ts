@@ -1,0 +1,53 @@
+/**
+ * Batching (the interpreter behind `vmap`). A batch tracer carries a value with
+ * one extra axis, `dim`, along which the examples are stacked (`null` when the
+ * value is the same for every example). Each primitive's batching rule turns
+ * an op on one example into one op on the whole batch.
+ */
+
+import type { MultiPrimitiveDef, PrimitiveDef } from '../ir/primitive.ts';
+import type { Tensor } from '../tensor/tensor.ts';
+import type { MainTrace } from './core.ts';
+import { bind, bindMulti, Trace, Tracer } from './core.ts';
+
+export class BatchTracer extends Tracer {
+  constructor(
+    readonly trace: BatchTrace,
+    readonly val: Tensor,
+    readonly dim: number | null,
+  ) {
+    super({ shape: dim === null ? val.shape : val.shape.filter((_, i) => i !== dim), dtype: val.dtype });
+    Object.freeze(this);
+  }
+  override knownValue(): Tensor | undefined {
+    return this.dim === null ? this.val.knownValue() : undefined;
+  }
+}
+
+export class BatchTrace extends Trace {
+  constructor(
+    main: MainTrace,
+    readonly axisSize: number,
+  ) {
+    super(main);
+  }
+  lift(x: Tensor): BatchTracer {
+    return new BatchTracer(this, x, null);
+  }
+  process(prim: PrimitiveDef, inputs: readonly Tracer[], params: object): Tensor {
+    const tracers = inputs as readonly BatchTracer[];
+    const vals = tracers.map((t) => t.val);
+    const dims = tracers.map((t) => t.dim);
+    if (dims.every((d) => d === null)) return new BatchTracer(this, bind(prim, vals, params), null);
+    const [out, dim] = prim.batch(vals, dims, params);
+    return new BatchTracer(this, out, dim);
+  }
+  processMulti(prim: MultiPrimitiveDef, inputs: readonly Tracer[], params: object): readonly Tensor[] {
+    const tracers = inputs as readonly BatchTracer[];
+    const vals = tracers.map((t) => t.val);
+    const dims = tracers.map((t) => t.dim);
+    if (dims.every((d) => d === null)) return bindMulti(prim, vals, params).map((o) => new BatchTracer(this, o, null));
+    const [outs, outDims] = prim.batch(vals, dims, params);
+    return outs.map((o, i) => new BatchTracer(this, o, outDims[i] ?? null));
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * `vmap`: write a function for one example, run it on a batch. The function is
+ * traced once with batch tracers; every primitive's batching rule turns the
+ * per-example op into one op over the batch, so nothing loops over examples.
+ */
+
+import { broadcast, moveAxis, reshape } from '../primitives/linear.ts';
+import { PuregradError } from '../tensor/errors.ts';
+import { normalizeAxis, showShape } from '../tensor/shape.ts';
+import type { TreeDef } from '../tree/tree.ts';
+import { flatten, unflatten } from '../tree/tree.ts';
+import { BatchTrace, BatchTracer } from '../trace/batch.ts';
+import { withMain } from '../trace/core.ts';
+import { tensorLeaves } from './api.ts';
+
+/** Where the batch axis is: an axis for every leaf, or `null` for an argument shared by all examples. */
+export type Axes = number | null | readonly (number | null)[];
+
+export interface VmapOptions {
+  /** Batch axis of each positional argument (one value for all); default 0. */
+  readonly inAxes?: Axes;
+  /** Where to put the batch axis in the outputs (one value, or one per output leaf); default 0. */
+  readonly outAxes?: number | readonly number[];
+}
+
+/**
+ * Vectorize `f` over a batch axis of its arguments.
+ * @example
+ * const perExample = (w: Tensor, x: Tensor) => sum(mul(w, x))
+ * vmap(perExample, { inAxes: [null, 0] })(tensor([1, 2]), tensor([[1, 1], [2, 3]])) // => [3, 8]
+ */
+export function vmap<A extends readonly unknown[], R>(f: (...args: A) => R, options: VmapOptions = {}): (...args: A) => R {
+  return (...args: A) => {
+    const inAxes = options.inAxes ?? 0;
+    const perArg = typeof inAxes === 'number' || inAxes === null ? args.map(() => inAxes) : inAxes;
+    if (perArg.length !== args.length) {
+      throw new PuregradError('vmap', `inAxes has ${perArg.length} entries but the function got ${args.length} arguments`);
+    }
+    const leafAxes: (number | null)[] = [];
+    const [leaves, inDef] = tensorLeaves('vmap', args);
+    args.forEach((a, i) => flatten(a as never)[0].forEach(() => leafAxes.push(perArg[i] ?? null)));
+    let size: number | undefined;
+    const dims = leaves.map((x, i) => {
+      const axis = leafAxes[i]!;
+      if (axis === null) return null;
+      const d = normalizeAxis(axis, x.rank);
+      if (d === undefined) throw new PuregradError('vmap', `in axis ${axis} is out of range for an argument of shape ${showShape(x.shape)}`);
+      const n = x.shape[d]!;
+      if (size !== undefined && n !== size) {
+        throw new PuregradError('vmap', `batched arguments disagree on the batch size: ${size} and ${n} (shape ${showShape(x.shape)}, axis ${axis})`);
+      }
+      size = n;
+      return d;
+    });
+    if (size === undefined) throw new PuregradError('vmap', 'no argument is batched; give at least one a number in inAxes');
+    const batch = size;
+    let outDef: TreeDef | undefined;
+    const outs = withMain(
+      (m) => new BatchTrace(m, batch),
+      (main) => {
+        const trace = main.trace as BatchTrace;
+        const ins = leaves.map((x, i) => new BatchTracer(trace, x, dims[i]!));
+        const [ys, def] = tensorLeaves('vmap', f(...(unflatten(inDef, ins) as unknown as A)));
+        outDef = def;
+        return ys.map((y) => (y instanceof BatchTracer && y.trace.main === main ? ([y.val, y.dim] as const) : ([y, null] as const)));
+      },
+    );
+    const outAxes = options.outAxes ?? 0;
+    const placed = outs.map(([y, d], i) => {
+      const want = typeof outAxes === 'number' ? outAxes : outAxes[i];
+      if (want === undefined) throw new PuregradError('vmap', `outAxes has no entry for output ${i}`);
+      const batched = d === null ? broadcast(reshape(y, [1, ...y.shape]), [batch, ...y.shape]) : y;
+      const to = normalizeAxis(want, batched.rank);
+      if (to === undefined) throw new PuregradError('vmap', `out axis ${want} is out of range for an output of rank ${batched.rank - 1}`);
+      return moveAxis(batched, d ?? 0, to);
+    });
+    return unflatten(outDef!, placed) as R;
+  };
+}
