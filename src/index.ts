@@ -22,6 +22,8 @@ export { hessian, jacfwd, jacrev } from './transforms/jac.ts';
 export type { JacOptions } from './transforms/jac.ts';
 export { evalProgram } from './transforms/eval.ts';
 export { vmap } from './transforms/vmap.ts';
+export { jit } from './transforms/jit.ts';
+export type { Jitted } from './transforms/jit.ts';
 export type { Axes, VmapOptions } from './transforms/vmap.ts';
 export { Program } from './ir/program.ts';
 export * as tree from './tree/index.ts';

@@ -1,0 +1,81 @@
+/**
+ * Program → program rewrites run before compiling: dead-code elimination and
+ * common-subexpression elimination. Both keep the program's inputs and
+ * outputs; they only drop or share equations, so the results are the same bits.
+ */
+
+import type { Atom, Eqn } from '../ir/program.ts';
+import { Literal, Program, Var } from '../ir/program.ts';
+
+/** Drop equations whose results no output needs, and consts nothing reads. */
+export function eliminateDeadCode(program: Program): Program {
+  const live = new Set<Var>();
+  for (const o of program.outputs) if (o instanceof Var) live.add(o);
+  const kept: Eqn[] = [];
+  for (let i = program.eqns.length - 1; i >= 0; i--) {
+    const eqn = program.eqns[i]!;
+    if (!eqn.outs.some((v) => live.has(v))) continue;
+    kept.push(eqn);
+    for (const a of eqn.inputs) if (a instanceof Var) live.add(a);
+  }
+  kept.reverse();
+  const consts = program.consts.filter((c) => live.has(c.v));
+  return new Program(program.inputs, consts, kept, program.outputs);
+}
+
+/**
+ * Share equations that apply the same primitive with the same params to the
+ * same operands (every primitive is a pure function). Operands are compared by
+ * variable identity and literal value; params by value, with nested programs
+ * and functions compared by identity.
+ */
+export function eliminateCommonSubexpressions(program: Program): Program {
+  const ids = new Map<Var, number>();
+  const id = (v: Var): number => {
+    let n = ids.get(v);
+    if (n === undefined) {
+      n = ids.size;
+      ids.set(v, n);
+    }
+    return n;
+  };
+  const rename = new Map<Var, Var>();
+  const resolve = (a: Atom): Atom => (a instanceof Var ? rename.get(a) ?? a : a);
+  const atomKey = (a: Atom): string => (a instanceof Literal ? `${a.value.dtype}:${Object.is(a.value.item(), -0) ? '-0' : a.value.item()}` : `v${id(a)}`);
+  const seen = new Map<string, Eqn>();
+  const eqns: Eqn[] = [];
+  for (const eqn of program.eqns) {
+    const inputs = eqn.inputs.map(resolve);
+    const key = `${eqn.prim.name}|${paramsKey(eqn.params)}|${inputs.map(atomKey).join(',')}`;
+    const prior = seen.get(key);
+    if (prior !== undefined) {
+      eqn.outs.forEach((v, i) => rename.set(v, prior.outs[i]!));
+      continue;
+    }
+    const rewritten = { ...eqn, inputs };
+    seen.set(key, rewritten);
+    eqns.push(rewritten);
+  }
+  const outputs = program.outputs.map((o) => (o === null ? null : resolve(o)));
+  return new Program(program.inputs, program.consts, eqns, outputs);
+}
+
+const objectIds = new WeakMap<object, number>();
+let nextObjectId = 0;
+
+function paramsKey(params: object): string {
+  return JSON.stringify(params, (_k, v: unknown) => {
+    if (v instanceof Program || typeof v === 'function') {
+      let n = objectIds.get(v as object);
+      if (n === undefined) {
+        n = nextObjectId++;
+        objectIds.set(v as object, n);
+      }
+      return `#${n}`;
+    }
+    return v;
+  });
+}
+
+/** Both passes, CSE first so that DCE drops what sharing made dead. */
+export const optimize = (program: Program): Program => eliminateDeadCode(eliminateCommonSubexpressions(program));
