@@ -56,7 +56,7 @@ export interface Verdict {
 export const pass: Verdict = { ok: true, message: 'ok' };
 export const fail = (message: string): Verdict => ({ ok: false, message });
 
-/** |a − b| ≤ atol + rtol·|b| elementwise; the message names the worst element. */
+/** |a − b| ≤ atol + rtol·|b| elementwise (equal infinities and two NaNs agree); the message names the worst element. */
 export function allClose(what: string, actual: Tensor, expected: Tensor, tol: Tolerance): Verdict {
   if (actual.shape.length !== expected.shape.length || actual.shape.some((d, i) => d !== expected.shape[i])) {
     return fail(`${what}: shape [${actual.shape}] differs from expected [${expected.shape}]`);
@@ -66,6 +66,7 @@ export function allClose(what: string, actual: Tensor, expected: Tensor, tol: To
   let worst = -1;
   let worstExcess = 0;
   for (let i = 0; i < a.length; i++) {
+    if (a[i] === b[i] || (Number.isNaN(a[i]!) && Number.isNaN(b[i]!))) continue; // equal, or both NaN
     const excess = Math.abs(a[i]! - b[i]!) - (tol.atol + tol.rtol * Math.abs(b[i]!));
     if (!(excess <= 0) && (worst < 0 || !(excess <= worstExcess))) {
       worst = i;

@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { describe, it } from 'vitest';
 import { jvpMatchesFiniteDifferences, secondOrderMatchesFiniteDifferences, vjpIsAdjointOfJvp } from '../laws/ad.ts';
 import { seed } from '../laws/arbitraries.ts';
+import { variantsOf, vmapMatchesLoop } from '../laws/batching.ts';
 import { assertLaw } from '../laws/harness.ts';
 import { shapeRuleMatchesKernel, tangentPathIsTransposable } from '../laws/primitives.ts';
 import type { PrimitiveDef } from '../src/ir/primitive.ts';
@@ -43,6 +44,14 @@ describe.each(primNames.map((name) => [name]))('primitive %s', (name) => {
 
   it('VJP is the adjoint of JVP', () => {
     assertLaw(withSeed(domain.cases), ([c, s]) => vjpIsAdjointOfJvp(fn(c.params), adjointTol)(c.inputs, s), runs);
+  });
+
+  it('vmap agrees with a loop over examples, for every choice of batched operands and axes', () => {
+    const batchCases = fc.tuple(domain.cases, seed(), fc.integer({ min: 1, max: 3 })).chain(([c, s, size]) =>
+      fc.tuple(...c.inputs.map((x) => fc.option(fc.integer({ min: 0, max: x.rank }), { nil: null })))
+        .filter((axes) => axes.some((a) => a !== null))
+        .map((axes) => ({ c, variants: variantsOf(c.inputs, size, s), axes })));
+    assertLaw(batchCases, ({ c, variants, axes }) => vmapMatchesLoop(fn(c.params), { atol: 1e-12, rtol: 1e-12 })(variants, axes), runs);
   });
 
   it.skipIf(domain.noFiniteDifferences !== undefined)('JVP agrees with central finite differences', () => {
