@@ -5,9 +5,14 @@
  * scalar constants printed inline.
  */
 
-import { SHORT_NAME } from '../tensor/dtype.ts';
 import type { Tensor } from '../tensor/tensor.ts';
+import type { DotOptions } from './dot.ts';
+import { toDot } from './dot.ts';
+import type { AtomView, ProgramView } from './names.ts';
+import { isLiteral, nameVars, showAval, showLiteral, showParams } from './names.ts';
 import type { AnyPrimitive, Aval } from './primitive.ts';
+
+export { showAval };
 
 export class Var {
   constructor(readonly aval: Aval) {}
@@ -54,21 +59,28 @@ export class Program {
 
   /** One equation per line, jaxpr style: `{ lambda consts ; inputs. let … in (outputs) }`. */
   toString(): string {
-    return show(this, new Map(), '');
+    return show(this, nameVars(this), '');
+  }
+
+  /**
+   * The program as a Graphviz `digraph`: a node per input, const and equation,
+   * an edge per use of a variable, nested programs as clusters. Render it with
+   * `dot -Tsvg`.
+   *
+   * @example
+   * const text = makeProgram(sin)(scalar(1)).toDot({ name: 'f' });
+   * text.split('\n')[0] // => "digraph f {"
+   * text.includes('label="sin a\\n→ b: f32[]"') // => true
+   */
+  toDot(options?: DotOptions): string {
+    return toDot(this, options);
   }
 }
 
-function show(program: Program, names: Map<Var, string>, indent: string): string {
-  const name = (v: Var): string => {
-    let n = names.get(v);
-    if (n === undefined) {
-      n = varName(names.size);
-      names.set(v, n);
-    }
-    return n;
-  };
-  const decl = (v: Var): string => `${name(v)}:${showAval(v.aval)}`;
-  const atom = (a: Atom | null): string => (a === null ? '0' : a instanceof Var ? name(a) : showLiteral(a));
+function show(program: ProgramView, names: ReadonlyMap<AtomView, string>, indent: string): string {
+  const name = (v: AtomView): string => names.get(v)!;
+  const decl = (v: AtomView): string => `${name(v)}:${showAval(v.aval)}`;
+  const atom = (a: AtomView | null): string => (a === null ? '0' : isLiteral(a) ? showLiteral(a) : name(a));
   const consts = program.consts.map((c) => decl(c.v)).join(' ');
   const inputs = program.inputs.map(decl).join(' ');
   const lines = program.eqns.map((e) => {
@@ -78,30 +90,4 @@ function show(program: Program, names: Map<Var, string>, indent: string): string
   });
   const outs = program.outputs.map(atom).join(', ');
   return [`{ lambda ${consts}${consts ? ' ' : ''}; ${inputs}. let`, ...lines, `${indent}  in (${outs}) }`].join('\n');
-}
-
-export const showAval = (a: Aval): string => `${SHORT_NAME[a.dtype]}[${a.shape.join(',')}]`;
-
-function varName(i: number): string {
-  let s = '';
-  let n = i;
-  do {
-    s = String.fromCharCode(97 + (n % 26)) + s;
-    n = Math.floor(n / 26) - 1;
-  } while (n >= 0);
-  return s;
-}
-
-function showLiteral(l: Literal): string {
-  const v = l.value.item();
-  if (l.value.dtype === 'bool') return v ? 'True' : 'False';
-  return Number.isInteger(v) && l.value.dtype.startsWith('float') ? `${v}.0` : String(v);
-}
-
-function showParams(params: object, showProgram: (p: Program) => string): string {
-  const entries = Object.entries(params).filter(([, v]) => typeof v !== 'function');
-  if (entries.length === 0) return '';
-  const value = (v: unknown): string =>
-    v instanceof Program ? showProgram(v) : Array.isArray(v) ? `(${v.map(value).join(',')})` : String(v);
-  return `[${entries.map(([k, v]) => `${k}=${value(v)}`).join(' ')}]`;
 }
