@@ -9,6 +9,7 @@ import { PuregradError } from '../tensor/errors.ts';
 import { normalizeAxis, showShape } from '../tensor/shape.ts';
 import type { TreeDef } from '../tree/tree.ts';
 import { flatten, unflatten } from '../tree/tree.ts';
+import type { Tensor } from '../tensor/tensor.ts';
 import { BatchTrace, BatchTracer } from '../trace/batch.ts';
 import { withMain } from '../trace/core.ts';
 import { tensorLeaves } from './api.ts';
@@ -76,4 +77,23 @@ export function vmap<A extends readonly unknown[], R>(f: (...args: A) => R, opti
     });
     return unflatten(outDef!, placed) as R;
   };
+}
+
+/**
+ * Batch a flat function inside a batching rule: `vals` carry their batch axis
+ * at `dims` (or none), and every result comes back with its batch axis at 0.
+ * Used by the higher-order primitives to batch their sub-programs.
+ */
+export function vmapFlat(fn: (xs: readonly Tensor[]) => readonly Tensor[], vals: readonly Tensor[], dims: readonly (number | null)[], size: number): Tensor[] {
+  return withMain(
+    (m) => new BatchTrace(m, size),
+    (main) => {
+      const trace = main.trace as BatchTrace;
+      const outs = fn(vals.map((v, i) => new BatchTracer(trace, v, dims[i] ?? null)));
+      return outs.map((y) => {
+        const [val, dim] = y instanceof BatchTracer && y.trace.main === main ? [y.val, y.dim] : [y, null];
+        return dim === null ? broadcast(reshape(val, [1, ...val.shape]), [size, ...val.shape]) : moveAxis(val, dim, 0);
+      });
+    },
+  );
 }
