@@ -67,6 +67,22 @@ export const vjpIsAdjointOfJvp =
   };
 
 /**
+ * Law 2′, for functions with only a reverse-mode rule (`customVjp`):
+ * ⟨u, (f(x + εv) − f(x − εv))/2ε⟩ agrees with ⟨Jᵀu, v⟩.
+ */
+export const vjpMatchesFiniteDifferences =
+  (f: TensorFn, tol: Tolerance, eps = 1e-6) =>
+  (xs: readonly Tensor[], seed: number): Verdict => {
+    const vs = directions(xs, seed);
+    const [y, back] = vjp((...a: Tensor[]) => f(...a), ...xs);
+    if (!isFloat(y)) return pass;
+    const u = randomLike(y, rng(seed ^ 0x5bd1e995));
+    const cts = back(u);
+    const viaVjp = cts.reduce((acc, ct, i) => (isFloat(xs[i]!) ? acc + vdot(ct, vs[i]!) : acc), 0);
+    return close('<J^T u, v> vs <u, central differences along v>', viaVjp, vdot(u, centralDifference(f, xs, vs, eps)), tol);
+  };
+
+/**
  * Law 3: with h(x) = ⟨w, f(x)⟩, the Hessian-vector product of h computed as
  * jvp-of-grad and as grad-of-grad agrees with finite differences of grad h.
  */

@@ -8,7 +8,7 @@
  *   rule, so reverse mode never meets an untransposable equation.
  */
 
-import type { PrimitiveDef } from '../src/ir/primitive.ts';
+import type { AnyPrimitive } from '../src/ir/primitive.ts';
 import type { Tensor } from '../src/index.ts';
 import { linearizeFlat } from '../src/transforms/ad.ts';
 import type { Verdict } from './numeric.ts';
@@ -16,13 +16,18 @@ import { fail, pass } from './numeric.ts';
 
 /** Evaluating the kernel gives exactly the shape and dtype the shape rule promised. */
 export const shapeRuleMatchesKernel =
-  (prim: PrimitiveDef) =>
+  (prim: AnyPrimitive) =>
   (xs: readonly Tensor[], params: object): Verdict => {
-    const predicted = prim.abstractEval(xs, params);
-    const actual = prim.impl(xs, params, predicted);
-    const same = actual.dtype === predicted.dtype && actual.shape.length === predicted.shape.length &&
-      actual.shape.every((d, i) => d === predicted.shape[i]) && actual.toTypedArray().length === actual.size;
-    return same ? pass : fail(`${prim.name}: shape rule says ${predicted.dtype}[${predicted.shape}] but the kernel gave ${actual.dtype}[${actual.shape}]`);
+    const predicted = prim.multipleResults ? prim.abstractEval(xs, params) : [prim.abstractEval(xs, params)];
+    const actual = prim.multipleResults ? prim.impl(xs, params) : [prim.impl(xs, params, predicted[0]!)];
+    if (actual.length !== predicted.length) return fail(`${prim.name}: shape rule promises ${predicted.length} results, the kernel gave ${actual.length}`);
+    const bad = predicted.findIndex((p, i) => {
+      const a = actual[i]!;
+      return a.dtype !== p.dtype || a.shape.length !== p.shape.length || a.shape.some((d, j) => d !== p.shape[j]) || a.toTypedArray().length !== a.size;
+    });
+    if (bad < 0) return pass;
+    const [p, a] = [predicted[bad]!, actual[bad]!];
+    return fail(`${prim.name}: shape rule says ${p.dtype}[${p.shape}] for result ${bad} but the kernel gave ${a.dtype}[${a.shape}]`);
   };
 
 /** Every equation of the linearized program of `f` can be transposed. */

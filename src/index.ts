@@ -24,6 +24,7 @@ export { evalProgram } from './transforms/eval.ts';
 export { vmap } from './transforms/vmap.ts';
 export { jit } from './transforms/jit.ts';
 export { cond } from './control/cond.ts';
+export { customJvp, customVjp } from './control/custom.ts';
 export { scan } from './control/scan.ts';
 export type { ScanOptions } from './control/scan.ts';
 export type { Jitted } from './transforms/jit.ts';

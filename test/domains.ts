@@ -11,7 +11,8 @@ import type { ValueConstraints } from '../laws/arbitraries.ts';
 import type { Tolerance } from '../laws/numeric.ts';
 import type { PrimName } from '../src/primitives/registry.ts';
 import type { Tensor } from '../src/index.ts';
-import { tensor } from '../src/index.ts';
+import { add, cos, log1p, exp, mul, nn, sin, tanh, tensor } from '../src/index.ts';
+import { joinConsts, traceClosed } from '../src/transforms/closed.ts';
 
 export interface Case {
   readonly inputs: readonly Tensor[];
@@ -24,6 +25,10 @@ export interface Domain {
   readonly tol?: Tolerance;
   /** Why the finite-difference laws do not apply, when they do not. */
   readonly noFiniteDifferences?: string;
+  /** Only reverse mode is defined (customVjp): the jvp-based laws give way to a vjp-based one. */
+  readonly reverseOnly?: boolean;
+  /** A primitive that cannot run on its own, and the primitive whose laws exercise it. */
+  readonly coveredBy?: PrimName;
 }
 
 type Shape = number[];
@@ -154,5 +159,48 @@ export const domains: { readonly [P in PrimName]: Domain } = {
   matmul: {
     cases: fc.tuple(shapeArb(0, 2), dims(1, 4), dims(1, 4), dims(1, 4)).chain(([b, m, k, n]) =>
       fc.tuple(floats([...b, m, k]), floats([...b, k, n])).map(([x, y]) => ({ inputs: [x, y], params: {} }))),
+  },
+  cond: {
+    // Two branches over (x, y) returning two results each; either branch may be taken.
+    cases: shapeArb().chain((s) => fc.tuple(fc.boolean(), floats(s), floats(s))).map(([p, x, y]) => {
+      const whenFalse = traceClosed(([a, b]) => [add(a!, cos(b!)), mul(a!, a!)], [x, y]);
+      const whenTrue = traceClosed(([a, b]) => [mul(sin(a!), b!), tanh(b!)], [x, y]);
+      const { programs, consts } = joinConsts([whenFalse, whenTrue]);
+      return { inputs: [tensor(p), ...consts, x, y], params: { branches: programs } };
+    }),
+  },
+  scan: {
+    // carry c ↦ tanh(c/2 + x), y = sin(c)·x, over 1–4 steps, forwards or backwards.
+    cases: fc.tuple(shapeArb(0, 2), dims(1, 4), fc.boolean()).chain(([s, steps, reverse]) =>
+      fc.tuple(floats(s), floats([steps, ...s])).map(([c, xs]) => {
+        const body = traceClosed(([h, x]) => [tanh(add(mul(h!, 0.5), x!)), mul(sin(h!), x!)], [c, { shape: s, dtype: 'float64' }]);
+        return {
+          inputs: [...body.consts, c, xs],
+          params: { body: body.program, numConsts: body.consts.length, numCarry: 1, length: steps, reverse },
+        };
+      })),
+  },
+  customJvp: {
+    // softplus with its textbook rule d softplus = σ(x) dx
+    cases: shapeArb().chain((s) => floats(s)).map((x) => {
+      const fun = traceClosed(([a]) => [log1p(exp(a!))], [x]);
+      const rule = (ps: readonly Tensor[], ts: readonly Tensor[]) =>
+        [[log1p(exp(ps[0]!))], [mul(ts[0]!, nn.sigmoid(ps[0]!))]] as const;
+      return { inputs: [...fun.consts, x], params: { fun: fun.program, numConsts: fun.consts.length, rule } };
+    }),
+  },
+  customVjp: {
+    // x·sin x with a hand-written backward pass ct·(sin x + x cos x)
+    cases: shapeArb().chain((s) => floats(s)).map((x) => {
+      const fun = traceClosed(([a]) => [mul(a!, sin(a!))], [x]);
+      const fwd = (as: readonly Tensor[]) => [[mul(as[0]!, sin(as[0]!))], [as[0]!]] as const;
+      const bwd = (rs: readonly Tensor[], cts: readonly Tensor[]) => [mul(cts[0]!, add(sin(rs[0]!), mul(rs[0]!, cos(rs[0]!))))];
+      return { inputs: [...fun.consts, x], params: { fun: fun.program, numConsts: fun.consts.length, fwd, bwd } };
+    }),
+    reverseOnly: true,
+  },
+  customVjpBackward: {
+    cases: fc.constant({ inputs: [], params: {} }),
+    coveredBy: 'customVjp',
   },
 };

@@ -1,10 +1,15 @@
 /**
- * The primitive table: every primitive puregrad has, by id. Its type is a
- * total record, so a primitive missing any rule does not compile, and the laws
- * iterate over it, so a new primitive is tested as soon as it is added here.
+ * The primitive table: every primitive puregrad has, by id. Each entry is
+ * typed as a `PrimitiveDef` or `MultiPrimitiveDef`, so one missing a rule does
+ * not compile; the laws iterate over this table with a domain table typed over
+ * its keys, so a new primitive is tested as soon as it is added here. The
+ * higher-order primitives (`cond`, `scan`, custom rules) live in `src/control`.
  */
 
-import type { PrimitiveDef } from '../ir/primitive.ts';
+import { Cond } from '../control/cond.ts';
+import { CustomJvp, CustomVjp, CustomVjpBackward } from '../control/custom.ts';
+import { Scan } from '../control/scan.ts';
+import type { AnyPrimitive } from '../ir/primitive.ts';
 import * as A from './arith.ts';
 import * as L from './linear.ts';
 import * as M from './matmul.ts';
@@ -47,7 +52,12 @@ export const registry = {
   sign: U.Sign,
   pow: U.Pow,
   matmul: M.Matmul,
-} as const satisfies { readonly [name: string]: PrimitiveDef };
+  cond: Cond,
+  scan: Scan,
+  customJvp: CustomJvp,
+  customVjp: CustomVjp,
+  customVjpBackward: CustomVjpBackward,
+} as const satisfies { readonly [name: string]: AnyPrimitive };
 
 export type PrimName = keyof typeof registry;
 export const primNames = Object.keys(registry) as readonly PrimName[];
