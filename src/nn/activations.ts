@@ -7,11 +7,12 @@
  *   derivative σ(1 − σ) never forms ∞/∞.
  * - `softplus` = log(1 + eˣ) is evaluated on each side of 0 with the other
  *   side's input replaced by 0 (the double-`where` pattern), so neither branch
- *   overflows and its derivative is σ(x) everywhere, ½ at 0.
+ *   overflows; a custom JVP rule makes its derivative exactly σ(x).
  */
 
 import * as E from '../ops/elementwise.ts';
 import * as R from '../ops/reduce.ts';
+import { customJvp } from '../control/custom.ts';
 import { cast } from '../ops/shape.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 
@@ -39,8 +40,16 @@ export const sigmoid = (x: Tensor): Tensor => E.mul(E.add(E.tanh(E.mul(x, 0.5)),
 
 export const tanh = (x: Tensor): Tensor => E.tanh(x);
 
-/** log(1 + eˣ), stable for |x| up to the float range; derivative σ(x). */
+/**
+ * log(1 + eˣ), stable for |x| up to the float range. Its derivative is the
+ * custom rule d softplus = σ(x)·dx: exact where the composed form's chain rule
+ * would pass through a `where`, and σ(0) = ½ at the seam.
+ */
 export function softplus(x: Tensor): Tensor {
+  return customJvp(stableSoftplus, ([v]: readonly [Tensor], [t]: readonly [Tensor]) => [stableSoftplus(v), E.mul(t, sigmoid(v))] as [Tensor, Tensor])(x);
+}
+
+function stableSoftplus(x: Tensor): Tensor {
   const positive = E.greater(x, 0);
   const xp = E.where(positive, x, 0);
   const xn = E.where(positive, 0, x);

@@ -12,6 +12,7 @@ import { isFloat } from '../tensor/dtype.ts';
 import { PuregradError } from '../tensor/errors.ts';
 import { normalizeAxis, showShape } from '../tensor/shape.ts';
 import { filled } from '../tensor/tensor.ts';
+import { customJvp } from '../control/custom.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 
 export interface ReduceOptions {
@@ -61,19 +62,30 @@ export function min(x: Tensor, options: ReduceOptions = {}): Tensor {
 }
 
 /**
- * log Σ exp(x), computed stably by shifting by the maximum, which is held
- * constant for differentiation (the shift cancels, so the gradient is exactly
- * softmax(x)). Finite for inputs as large as ±1e4.
+ * log Σ exp(x), computed stably by shifting by the maximum. Its derivative is
+ * given by a custom rule, d logsumexp = Σ softmax(x)·dx, rather than derived
+ * through the shift and the max: exactly the softmax, finite for inputs as
+ * large as ±1e4, and itself differentiable again.
  */
 export function logsumexp(x: Tensor, options: ReduceOptions = {}): Tensor {
   const axes = resolveAxes('logsumexp', x, options.axis);
-  const kept = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
-  const m = L.stopGradient(A.reduceMax(x, axes));
+  const keepdims = options.keepdims ?? false;
+  const rule = ([v]: readonly [Tensor], [t]: readonly [Tensor]): [Tensor, Tensor] => {
+    const out = shiftedLogSumExp(v, axes, keepdims);
+    const p = U.exp(L.sub(v, keepdims ? out : L.reshape(out, kept(v, axes))));
+    return [out, keep(v, axes, L.reduceSum(A.mul(p, t), axes), keepdims)];
+  };
+  return customJvp((v: Tensor) => shiftedLogSumExp(v, axes, keepdims), rule)(x);
+}
+
+const kept = (x: Tensor, axes: readonly number[]): number[] => x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
+
+function shiftedLogSumExp(x: Tensor, axes: readonly number[], keepdims: boolean): Tensor {
+  const m = A.reduceMax(x, axes);
   const zero = filled([], x.dtype, 0);
   const shift = L.select(A.equal(L.sub(m, m), zero), m, zero); // 0 where the max is ±∞
-  const shifted = L.sub(x, L.reshape(shift, kept));
-  const r = L.add(U.log(L.reduceSum(U.exp(shifted), axes)), shift);
-  return keep(x, axes, r, options.keepdims);
+  const shifted = L.sub(x, L.reshape(shift, kept(x, axes)));
+  return keep(x, axes, L.add(U.log(L.reduceSum(U.exp(shifted), axes)), shift), keepdims);
 }
 
 /** Index of the first maximum along `axis` (of the flattened tensor when absent), as int32. */
