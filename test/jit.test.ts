@@ -134,3 +134,15 @@ describe('composition', () => {
     expect(step.cacheSize()).toBe(1);
   });
 });
+
+describe('optimizing inside control flow', () => {
+  it('dead code inside the branches of a gradient cond is removed', async () => {
+    const { cond, greater } = await import('../src/index.ts');
+    const h = (x: Tensor) => sum(cond(greater(sum(x), 0), (v: Tensor) => sin(v), (v: Tensor) => mul(v, v), x));
+    const program = jit(grad(h)).program(f64([1, 2]));
+    const conds = program.eqns.filter((e) => e.prim.name === 'cond');
+    const branchPrims = conds.flatMap((e) => (e.params as { branches: { eqns: { prim: { name: string } }[] }[] }).branches.flatMap((b) => b.eqns.map((q) => q.prim.name)));
+    expect(branchPrims).not.toContain('sin'); // the backward branch needs cos, not sin
+    expect(jit(grad(h))(f64([1, 2])).toArray()).toEqual(grad(h)(f64([1, 2])).toArray());
+  });
+});

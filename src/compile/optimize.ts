@@ -77,5 +77,30 @@ function paramsKey(params: object): string {
   });
 }
 
-/** Both passes, CSE first so that DCE drops what sharing made dead. */
-export const optimize = (program: Program): Program => eliminateDeadCode(eliminateCommonSubexpressions(program));
+/**
+ * Both passes, CSE first so that DCE drops what sharing made dead, applied
+ * also to the programs inside params (branches of `cond`, the body of `scan`):
+ * their inputs and outputs stay as they are, only their equations shrink.
+ */
+export function optimize(program: Program): Program {
+  const shallow = eliminateDeadCode(eliminateCommonSubexpressions(program));
+  const eqns = shallow.eqns.map((e) => {
+    const params = optimizeParams(e.params);
+    return params === e.params ? e : { ...e, params };
+  });
+  return new Program(shallow.inputs, shallow.consts, eqns, shallow.outputs);
+}
+
+function optimizeParams(params: object): object {
+  let changed = false;
+  const visit = (v: unknown): unknown => {
+    if (v instanceof Program) {
+      changed = true;
+      return optimize(v);
+    }
+    if (Array.isArray(v) && v.some((x) => x instanceof Program)) return v.map(visit);
+    return v;
+  };
+  const out = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, visit(v)]));
+  return changed ? out : params;
+}
