@@ -73,3 +73,14 @@ describe('inputs that do not influence the output', () => {
     expect(grad((_x: Tensor) => sum(zeros([2])), { argnums: 0 })(scalar(1)).item()).toBe(0);
   });
 });
+
+describe('escaped tracers', () => {
+  it('using a tracer after its transformation ended is a clear error', () => {
+    let leaked: Tensor | undefined;
+    grad((x: Tensor) => {
+      leaked = x;
+      return mul(x, x);
+    })(scalar(1));
+    expect(() => add(leaked!, scalar(1))).toThrow(/escaped the transformation/);
+  });
+});

@@ -146,3 +146,12 @@ describe('optimizing inside control flow', () => {
     expect(jit(grad(h))(f64([1, 2])).toArray()).toEqual(grad(h)(f64([1, 2])).toArray());
   });
 });
+
+describe('jit under other transformations', () => {
+  it('vmap(jit(f)) and makeProgram(jit(f)) interpret the cached program at their level', () => {
+    const g = jit((x: Tensor) => mul(sin(x), x));
+    const xs = f64([[0.1, 0.2], [0.3, 0.4]]);
+    expect(vmap(g)(xs).toArray()).toEqual(mul(sin(xs), xs).toArray());
+    expect(makeProgram(g)(f64([1, 2])).eqns.map((e) => e.prim.name)).toEqual(['sin', 'mul']);
+  });
+});
