@@ -7,7 +7,10 @@
 export * as arbitraries from './arbitraries.ts';
 export { anyTensor, seed, shape, tensorOf } from './arbitraries.ts';
 export type { ShapeConstraints, ValueConstraints } from './arbitraries.ts';
-export { jvpMatchesFiniteDifferences, secondOrderMatchesFiniteDifferences, vjpIsAdjointOfJvp } from './ad.ts';
+export { jvpMatchesFiniteDifferences, secondOrderMatchesFiniteDifferences, vjpIsAdjointOfJvp, vjpMatchesFiniteDifferences } from './ad.ts';
+export { variantsOf, vmapMatchesLoop } from './batching.ts';
+export { jitMatchesEager, programVmapMatchesLoop, randomProgram, scalarized } from './programs.ts';
+export type { RandomProgram } from './programs.ts';
 export type { TensorFn } from './ad.ts';
 export {
   batchGradientIsMeanOfPerSample,
