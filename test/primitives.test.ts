@@ -19,7 +19,7 @@ import { concatenate, reshape } from '../src/index.ts';
 import type { Case } from './domains.ts';
 import { domains } from './domains.ts';
 
-const runs = { numRuns: 30 };
+const runs = { numRuns: 200 };
 const defaultTol = { atol: 1e-6, rtol: 1e-5 };
 const adjointTol = { atol: 1e-9, rtol: 1e-9 };
 
