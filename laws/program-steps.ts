@@ -9,6 +9,7 @@
 import type { Tensor } from '../src/index.ts';
 import { tensor } from '../src/index.ts';
 import * as A from '../src/primitives/arith.ts';
+import * as I from '../src/primitives/indexing.ts';
 import * as L from '../src/primitives/linear.ts';
 import * as M from '../src/primitives/matmul.ts';
 import * as U from '../src/primitives/unary.ts';
@@ -192,7 +193,7 @@ function slicePadStep(ctx: Ctx): Step {
   const limits = s.map((d, i) => starts[i]! + 1 + pickInt(ctx, d - starts[i]!));
   const hi = s.map((d, i) => d - limits[i]!);
   return {
-    run: (e) => L.pad(L.slice(e[a]!, starts, limits), starts, hi),
+    run: (e) => I.pad(I.slice(e[a]!, starts, limits), starts, hi),
     text: `pad(slice(v${a}, [${starts}], [${limits}]), lo=[${starts}], hi=[${hi}])`,
     shape: s,
     bound: ctx.bounds[a]!,
@@ -210,7 +211,7 @@ function concatSliceStep(ctx: Ctx): Step {
   const starts = t.map((_, i) => (i === axis ? offset : 0));
   const limits = t.map((d, i) => (i === axis ? offset + d : d));
   return {
-    run: (e) => L.reshape(L.slice(L.concatenate([L.reshape(to(e[a]!, s), t), L.reshape(to(e[b]!, s), t)], axis), starts, limits), s),
+    run: (e) => L.reshape(I.slice(I.concatenate([L.reshape(to(e[a]!, s), t), L.reshape(to(e[b]!, s), t)], axis), starts, limits), s),
     text: `slice(concatenate([v${a}, v${b}] as ${show(t)}, axis=${axis}), [${starts}], [${limits}])`,
     shape: s,
     bound: Math.max(ctx.bounds[a]!, ctx.bounds[b]!),
@@ -229,7 +230,7 @@ function gatherScatterStep(ctx: Ctx): Step {
   return {
     run: (e) => {
       const [x, y] = [L.reshape(to(e[a]!, s), t), L.reshape(to(e[b]!, s), t)];
-      return L.reshape(L.scatterAdd(A.mul(L.gather(x, idx, axis), U.tanh(L.gather(y, idx, axis))), idx, axis, t), s);
+      return L.reshape(I.scatterAdd(A.mul(I.gather(x, idx, axis), U.tanh(I.gather(y, idx, axis))), idx, axis, t), s);
     },
     text: `scatterAdd(gather(v${a}, i) * tanh(gather(v${b}, i)), i) with i = ${JSON.stringify(Array.from(idx.toTypedArray()))}:${show(idxShape)}, axis=${axis}`,
     shape: s,
@@ -246,7 +247,7 @@ function gatherArgmaxStep(ctx: Ctx): Step {
   return {
     run: (e) => {
       const idx = A.argmax(L.reshape(to(e[v]!, ctx.base), t), axis);
-      return L.reshape(L.scatterAdd(L.gather(L.reshape(to(e[a]!, ctx.base), t), idx, axis), idx, axis, t), ctx.base);
+      return L.reshape(I.scatterAdd(I.gather(L.reshape(to(e[a]!, ctx.base), t), idx, axis), idx, axis, t), ctx.base);
     },
     text: `scatterAdd(gather(v${a}, i), i) with i = argmax(v${v}, axis=${axis})`,
     shape: ctx.base,

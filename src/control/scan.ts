@@ -18,7 +18,8 @@
 import type { Aval, MultiPrimitiveDef } from '../ir/primitive.ts';
 import { UndefinedPrimal } from '../ir/primitive.ts';
 import type { Program } from '../ir/program.ts';
-import { add, concatenate, moveAxis, reshape, slice } from '../primitives/linear.ts';
+import { concatenate, slice } from '../primitives/indexing.ts';
+import { add, moveAxis, reshape } from '../primitives/linear.ts';
 import { isFloat } from '../tensor/dtype.ts';
 import { PuregradError } from '../tensor/errors.ts';
 import { shapeEq, showShape } from '../tensor/shape.ts';

@@ -5,6 +5,7 @@
  */
 
 import * as A from '../primitives/arith.ts';
+import * as I from '../primitives/indexing.ts';
 import * as L from '../primitives/linear.ts';
 import type { DType } from '../tensor/dtype.ts';
 import { PuregradError } from '../tensor/errors.ts';
@@ -62,7 +63,7 @@ export function concatenate(xs: readonly Tensor[], axis = 0): Tensor {
   if (xs.length === 0) throw new PuregradError('concatenate', 'needs at least one tensor');
   const a = normalizeAxis(axis, xs[0]!.rank);
   if (a === undefined) throw new PuregradError('concatenate', `axis ${axis} is out of range for shape ${showShape(xs[0]!.shape)}`);
-  return L.concatenate(unify(xs), a);
+  return I.concatenate(unify(xs), a);
 }
 
 /** Join tensors of one shape along a new axis. */
@@ -70,7 +71,7 @@ export function stack(xs: readonly Tensor[], axis = 0): Tensor {
   if (xs.length === 0) throw new PuregradError('stack', 'needs at least one tensor');
   const a = normalizeAxis(axis, xs[0]!.rank + 1);
   if (a === undefined) throw new PuregradError('stack', `axis ${axis} is out of range for shape ${showShape(xs[0]!.shape)}`);
-  return L.concatenate(unify(xs).map((x) => expandDims(x, a)), a);
+  return I.concatenate(unify(xs).map((x) => expandDims(x, a)), a);
 }
 
 /**
@@ -84,7 +85,7 @@ export function slice(x: Tensor, begin: readonly number[], end?: readonly number
   const wrap = (v: number, d: number): number => (v < 0 ? v + d : v);
   const starts = x.shape.map((d, i) => wrap(begin[i] ?? 0, d));
   const limits = x.shape.map((d, i) => wrap(end?.[i] ?? d, d));
-  return L.slice(x, starts, limits);
+  return I.slice(x, starts, limits);
 }
 
 /**
@@ -106,7 +107,7 @@ export function take(x: Tensor, indices: Tensor | readonly number[], options: { 
   }
   const zero = tensor(0, { dtype: 'int32' });
   const wrapped = L.select(A.greaterEqual(idx, zero), idx, L.add(idx, tensor(n, { dtype: 'int32' })));
-  return L.gather(src, known !== undefined && Array.from(known.toTypedArray()).every((i) => i >= 0) ? idx : wrapped, axis);
+  return I.gather(src, known !== undefined && Array.from(known.toTypedArray()).every((i) => i >= 0) ? idx : wrapped, axis);
 }
 
 /** One-hot encoding: a new last axis of length `depth` with 1 at each index. */

@@ -11,6 +11,7 @@ import { CustomJvp, CustomVjp, CustomVjpBackward } from '../control/custom.ts';
 import { Scan } from '../control/scan.ts';
 import type { AnyPrimitive } from '../ir/primitive.ts';
 import * as A from './arith.ts';
+import * as I from './indexing.ts';
 import * as L from './linear.ts';
 import * as M from './matmul.ts';
 import * as U from './unary.ts';
@@ -23,11 +24,11 @@ export const registry = {
   transpose: L.Transpose,
   broadcast: L.Broadcast,
   reduceSum: L.ReduceSum,
-  slice: L.Slice,
-  pad: L.Pad,
-  concatenate: L.Concatenate,
-  gather: L.Gather,
-  scatterAdd: L.ScatterAdd,
+  slice: I.Slice,
+  pad: I.Pad,
+  concatenate: I.Concatenate,
+  gather: I.Gather,
+  scatterAdd: I.ScatterAdd,
   select: L.Select,
   cast: L.Cast,
   stopGradient: L.StopGradient,

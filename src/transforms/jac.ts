@@ -6,7 +6,8 @@
  * `hessian` is `jacfwd(jacrev(f))`, forward over reverse.
  */
 
-import { concatenate, reshape, transpose } from '../primitives/linear.ts';
+import { concatenate } from '../primitives/indexing.ts';
+import { reshape, transpose } from '../primitives/linear.ts';
 import { PuregradError } from '../tensor/errors.ts';
 import { filled, fromStorage, Tensor } from '../tensor/tensor.ts';
 import { allocate } from '../tensor/dtype.ts';
