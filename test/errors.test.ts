@@ -4,7 +4,7 @@
  */
 
 import { describe, expect, it } from 'vitest';
-import { add, grad, makeProgram, matmul, mul, ones, PuregradError, scalar, sum, tensor, vjp, jacrev, zeros } from '../src/index.ts';
+import { add, customVjp, grad, jacrev, jit, jvp, makeProgram, matmul, mul, ones, PuregradError, scalar, sum, tensor, vjp, zeros } from '../src/index.ts';
 import type { Tensor } from '../src/index.ts';
 
 const thrown = (fn: () => unknown): Error => {
@@ -82,5 +82,22 @@ describe('escaped tracers', () => {
       return mul(x, x);
     })(scalar(1));
     expect(() => add(leaked!, scalar(1))).toThrow(/escaped the transformation/);
+  });
+});
+
+describe('errors deep inside transformations', () => {
+  it('still name the user line', () => {
+    const e = thrown(() => grad(grad((x: Tensor) => mul(x, ones([3]))))(scalar(1)));
+    expect(e.message).toMatch(/called at .*errors\.test\.ts:\d+/);
+  });
+
+  it('forward mode of a customVjp function under jit is the clear error, not a crash', () => {
+    const f = customVjp((x: Tensor) => x, (x: Tensor) => [x, null] as const, (_r: null, g: Tensor) => [g] as [Tensor]);
+    const e = thrown(() => jit((x: Tensor, t: Tensor) => jvp(f, [x], [t])[1])(scalar(1), scalar(1)));
+    expect(e.message).toMatch(/customVjp: forward-mode differentiation/);
+  });
+
+  it('tensors print NaN and infinities as such', () => {
+    expect(tensor([Number.NaN, Infinity, -Infinity]).toString()).toBe('Tensor<float32[3]> [NaN,Infinity,-Infinity]');
   });
 });

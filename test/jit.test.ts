@@ -155,3 +155,14 @@ describe('jit under other transformations', () => {
     expect(makeProgram(g)(f64([1, 2])).eqns.map((e) => e.prim.name)).toEqual(['sin', 'mul']);
   });
 });
+
+describe('static arguments', () => {
+  it('NaN, ±Infinity and −0 are distinct signatures', () => {
+    const g = jit((x: Tensor, k: number) => mul(x, 1 / k));
+    expect(g(f64([1]), Number.NaN).toArray()).toEqual([Number.NaN]);
+    expect(g(f64([1]), Infinity).toArray()).toEqual([0]);
+    expect(g(f64([1]), 0).toArray()).toEqual([Infinity]);
+    expect(g(f64([1]), -0).toArray()).toEqual([-Infinity]);
+    expect(g.cacheSize()).toBe(4);
+  });
+});

@@ -1,5 +1,5 @@
 /**
- * Program → closure. After `optimize`, every variable gets a slot in a flat
+ * Program → closure. Every variable of an (already optimized) program gets a slot in a flat
  * array and every equation becomes a step that calls its primitive's kernel
  * directly — no tracing, no shape checks, no trace stack: those happened once,
  * when the program was built. A slot is cleared after its last read, so
@@ -13,7 +13,6 @@ import type { Atom, Program } from '../ir/program.ts';
 import { Literal, Var } from '../ir/program.ts';
 import type { AnyPrimitive, Aval } from '../ir/primitive.ts';
 import type { Tensor } from '../tensor/tensor.ts';
-import { optimize } from './optimize.ts';
 
 interface Step {
   readonly prim: AnyPrimitive;
@@ -28,8 +27,9 @@ interface Step {
 
 export type Compiled = (args: readonly Tensor[]) => Tensor[];
 
-export function compile(source: Program): Compiled {
-  const program = optimize(source);
+/** Compile `program` as it is; callers run `optimize` first (as `jit` does). */
+export function compile(program: Program): Compiled {
+  const source = program;
   const slots = new Map<Var, number>();
   const slot = (v: Var): number => {
     let s = slots.get(v);

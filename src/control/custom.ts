@@ -164,7 +164,7 @@ export const CustomVjpBackward: MultiPrimitiveDef<CustomVjpBackwardParams> = {
   multipleResults: true,
   abstractEval: (_avals, { outs }) => outs,
   impl: () => {
-    throw new PuregradError('customVjp', 'forward-mode differentiation (jvp, jacfwd, hessian) of a customVjp function is not supported; ' +
+    throw new PuregradError('customVjp', 'forward-mode differentiation (jvp, jacfwd) of a customVjp function is not supported; ' +
       'give the function a customJvp rule instead, which serves both modes');
   },
   jvp: () => {

@@ -97,11 +97,15 @@ export function showLiteral(l: AtomView): string {
   return Number.isInteger(v) && l.value!.dtype.startsWith('float') ? `${v}.0` : String(v);
 }
 
+/** A shape-and-dtype record (as in the params of `customVjpBackward`). */
+const isAval = (v: unknown): v is { shape: readonly number[]; dtype: 'float32' | 'float64' | 'int32' | 'bool' } =>
+  typeof v === 'object' && v !== null && Array.isArray((v as { shape?: unknown }).shape) && typeof (v as { dtype?: unknown }).dtype === 'string';
+
 /** `[k=v …]`, or `''` without params; nested programs are shown by `showProgram`. */
 export function showParams(params: object, showProgram: (p: ProgramView) => string): string {
   const entries = shownParams(params);
   if (entries.length === 0) return '';
   const value = (v: unknown): string =>
-    isProgramView(v) ? showProgram(v) : Array.isArray(v) ? `(${v.map(value).join(',')})` : String(v);
+    isProgramView(v) ? showProgram(v) : Array.isArray(v) ? `(${v.map(value).join(',')})` : isAval(v) ? showAval(v) : String(v);
   return `[${entries.map(([k, v]) => `${k}=${value(v)}`).join(' ')}]`;
 }

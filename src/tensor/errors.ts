@@ -8,11 +8,16 @@ const OWN_SRC = new URL('..', import.meta.url).pathname;
 
 /** The first stack frame outside puregrad's `src/`, or `undefined` if none is found. */
 export function userCallSite(): string | undefined {
+  // Nested transformations put many of puregrad's frames above the user's.
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 200;
   const stack = new Error().stack ?? '';
+  Error.stackTraceLimit = limit;
   for (const line of stack.split('\n').slice(1)) {
     const frame = line.trim();
     if (!frame.startsWith('at ')) continue;
-    if (frame.includes(OWN_SRC) || frame.includes('node:internal') || frame.includes('node_modules')) continue;
+    if (frame.includes(OWN_SRC) || frame.includes('node:') || frame.includes('node_modules')) continue;
+    if (!/:\d+:\d+\)?$/.test(frame)) continue; // built-ins such as Array.forEach (<anonymous>)
     return frame.slice(3);
   }
   return undefined;

@@ -120,9 +120,12 @@ export class Tensor {
   toString(): string {
     const head = `Tensor<${this.dtype}${showShape(this.shape)}>`;
     const t = this.knownValue();
-    return t === undefined ? head : `${head} ${JSON.stringify(t.toArray())}`;
+    return t === undefined ? head : `${head} ${showNested(t.toArray())}`;
   }
 }
+
+/** Nested values as text, keeping NaN and ±Infinity (which JSON would print as null). */
+const showNested = (v: NestedArray): string => (Array.isArray(v) ? `[${v.map(showNested).join(',')}]` : String(v));
 
 /**
  * The buffer of a concrete tensor, for kernels. Internal: never re-exported from

@@ -50,13 +50,13 @@ export class BuilderTrace extends Trace {
   }
 
   process(prim: PrimitiveDef, inputs: readonly Tracer[], params: object, out: Aval): Tensor {
-    const v = new Var(out);
+    const v = new Var({ shape: out.shape, dtype: out.dtype });
     this.eqns.push({ prim, inputs: (inputs as readonly BuilderTracer[]).map((t) => t.atom), params, outs: [v] });
     return new BuilderTracer(this, v);
   }
 
   processMulti(prim: MultiPrimitiveDef, inputs: readonly Tracer[], params: object, outs: readonly Aval[]): readonly Tensor[] {
-    const vs = outs.map((a) => new Var(a));
+    const vs = outs.map((a) => new Var({ shape: a.shape, dtype: a.dtype }));
     this.eqns.push({ prim, inputs: (inputs as readonly BuilderTracer[]).map((t) => t.atom), params, outs: vs });
     return vs.map((v) => new BuilderTracer(this, v));
   }

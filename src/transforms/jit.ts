@@ -43,6 +43,12 @@ export type Jitted<A extends readonly unknown[], R> = ((...args: A) => R) & {
   readonly cacheSize: () => number;
 };
 
+/** A tensor leaf by its aval; a static leaf by type and exact value (NaN, ±Infinity and −0 kept apart). */
+const signatureOf = (l: unknown): string =>
+  l instanceof Tensor
+    ? `${SHORT_NAME[l.dtype]}[${l.shape.join(',')}]`
+    : `${typeof l}:${typeof l === 'number' && Object.is(l, -0) ? '-0' : typeof l === 'string' ? JSON.stringify(l) : String(l)}`;
+
 const isStatic = (x: unknown): boolean => typeof x === 'number' || typeof x === 'string' || typeof x === 'boolean';
 
 /**
@@ -64,7 +70,7 @@ export function jit<A extends readonly unknown[], R>(f: (...args: A) => R): Jitt
       }
     });
     const tensors = leaves.filter((l): l is Tensor => l instanceof Tensor);
-    const key = `${showStructure(inDef)}|${leaves.map((l) => (l instanceof Tensor ? `${SHORT_NAME[l.dtype]}[${l.shape.join(',')}]` : JSON.stringify(l))).join(';')}`;
+    const key = `${showStructure(inDef)}|${leaves.map(signatureOf).join(';')}`;
     const hit = cache.get(key);
     if (hit !== undefined) return [hit, tensors];
     const entry = trace(f as (...args: never) => unknown, leaves, inDef);
