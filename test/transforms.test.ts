@@ -179,3 +179,35 @@ describe('values while tracing', () => {
     }
   });
 });
+
+describe('Jacobians of trees', () => {
+  // f({a, b}) = {s: a·b (elementwise), t: Σa}; blocks by hand:
+  // ∂s/∂a = diag(b), ∂s/∂b = diag(a), ∂t/∂a = 1ᵀ, ∂t/∂b = 0
+  const f = (p: { a: Tensor; b: Tensor }) => ({ s: mul(p.a, p.b), t: sum(p.a) });
+  const p = { a: f64([1, 2]), b: f64([3, 4]) };
+  type Blocks = { s: { a: Tensor; b: Tensor }; t: { a: Tensor; b: Tensor } };
+
+  it.each([['jacfwd', jacfwd], ['jacrev', jacrev]] as const)('%s gives the output tree of input-shaped blocks', (_name, jac) => {
+    const j = jac(f)(p) as Blocks;
+    expect(j.s.a.toArray()).toEqual([[3, 0], [0, 4]]);
+    expect(j.s.b.toArray()).toEqual([[1, 0], [0, 2]]);
+    expect(j.t.a.toArray()).toEqual([1, 1]);
+    expect(j.t.b.toArray()).toEqual([0, 0]);
+  });
+
+  it('argnums as an array gives one Jacobian per argument', () => {
+    const [jx, jy] = jacrev((x: Tensor, y: Tensor) => mul(x, y), { argnums: [0, 1] })(f64([1, 2]), f64([3, 4])) as Tensor[];
+    expect(jx!.toArray()).toEqual([[3, 0], [0, 4]]);
+    expect(jy!.toArray()).toEqual([[1, 0], [0, 2]]);
+  });
+
+  it('hessian of a function of a parameter tree', () => {
+    // h(w, b) = Σ w² b  ⇒  ∂²/∂w² = 2b·I, ∂²/∂w∂b = 2w, ∂²/∂b² = 0
+    const h = (q: { w: Tensor; b: Tensor }) => mul(sum(mul(q.w, q.w)), sum(q.b));
+    const H = hessian(h)({ w: f64([1, 2]), b: f64([3]) }) as { w: { w: Tensor; b: Tensor }; b: { w: Tensor; b: Tensor } };
+    expect(H.w.w.toArray()).toEqual([[6, 0], [0, 6]]);
+    expect(H.w.b.toArray()).toEqual([[2], [4]]);
+    expect(H.b.w.toArray()).toEqual([[2, 4]]);
+    expect(H.b.b.toArray()).toEqual([[0]]);
+  });
+});

@@ -1,88 +1,134 @@
 /**
- * Whole Jacobians and Hessians, for functions from one tensor to one tensor.
- * `jacfwd` pushes one basis tangent per input element (cheap for few inputs),
- * `jacrev` pulls one basis cotangent per output element through a single
- * linearization (cheap for few outputs). Both give shape out.shape ++ in.shape.
- * `hessian` is `jacfwd(jacrev(f))`, forward over reverse.
+ * Whole Jacobians and Hessians, of functions of trees to trees.
+ *
+ * `jacfwd` pushes one basis tangent per input element through `jvp`, all at
+ * once under `vmap` (cheap for few inputs); `jacrev` pulls one basis cotangent
+ * per output element back through a single linearization, again under `vmap`
+ * (cheap for few outputs). For an input leaf x and an output leaf y the block
+ * ∂y/∂x has shape y.shape ++ x.shape. With a single tensor in and out the
+ * result is that tensor; with trees it is the output's tree whose leaves are
+ * input-shaped trees of blocks, as in JAX. `hessian` is `jacfwd(jacrev(f))`.
  */
 
-import { concatenate } from '../primitives/indexing.ts';
-import { reshape, transpose } from '../primitives/linear.ts';
-import { PuregradError } from '../tensor/errors.ts';
-import { filled, fromStorage, Tensor } from '../tensor/tensor.ts';
+import { reshape } from '../primitives/linear.ts';
+import { slice } from '../primitives/indexing.ts';
 import { allocate } from '../tensor/dtype.ts';
-import { jvp, vjp } from './api.ts';
-
-function basis(like: { readonly shape: readonly number[]; readonly dtype: Tensor['dtype'] }, i: number): Tensor {
-  const n = like.shape.reduce((a, b) => a * b, 1);
-  const data = allocate(like.dtype, n);
-  data[i] = 1;
-  return fromStorage(like.shape, like.dtype, data);
-}
-
-function argOf(op: string, args: readonly unknown[], argnums: number): Tensor {
-  const x = args[argnums];
-  if (!(x instanceof Tensor)) {
-    throw new PuregradError(op, `argument ${argnums} must be a tensor (trees are not supported here yet); got ${typeof x}`);
-  }
-  return x;
-}
-
-function checkOut(op: string, y: unknown): Tensor {
-  if (!(y instanceof Tensor)) throw new PuregradError(op, `the function must return a tensor, got ${typeof y}`);
-  return y;
-}
-
-/** Stack same-shape tensors along a new leading axis and reshape to `shape`. */
-function stackTo(parts: readonly Tensor[], shape: readonly number[]): Tensor {
-  const flat = parts.map((p) => reshape(p, [1, p.size]));
-  return reshape(flat.length === 1 ? flat[0]! : concatenate(flat, 0), shape);
-}
+import { PuregradError } from '../tensor/errors.ts';
+import type { Tensor } from '../tensor/tensor.ts';
+import { fromStorage } from '../tensor/tensor.ts';
+import type { Tree, TreeDef } from '../tree/tree.ts';
+import { flatten, unflatten } from '../tree/tree.ts';
+import { jvp, tensorLeaves, vjp } from './api.ts';
+import { vmap } from './vmap.ts';
 
 export interface JacOptions {
-  readonly argnums?: number;
+  /** Which positional argument(s) to differentiate; default 0. An array gives a tuple of Jacobians. */
+  readonly argnums?: number | readonly number[];
 }
 
-/** The Jacobian by forward mode: one jvp per input element. */
-export function jacfwd<A extends readonly unknown[]>(f: (...args: A) => Tensor, options: JacOptions = {}): (...args: A) => Tensor {
-  const argnums = options.argnums ?? 0;
-  return (...args: A) => {
-    const x = argOf('jacfwd', args, argnums);
-    const g = (xi: Tensor): Tensor => checkOut('jacfwd', f(...(args.map((a, i) => (i === argnums ? xi : a)) as unknown as A)));
-    const columns: Tensor[] = [];
-    let outShape: readonly number[] = [];
-    for (let i = 0; i < x.size; i++) {
-      const [y, dy] = jvp(g, [x], [basis(x, i)]);
-      outShape = y.shape;
-      columns.push(dy);
+const sizeOf = (t: Tensor): number => t.size;
+
+/**
+ * One-hot rows for a list of leaves: row k is 1 at flat position k of the
+ * concatenated leaves. Leaf j gets a [N, ...leaf.shape] tensor.
+ */
+function basis(leaves: readonly Tensor[]): Tensor[] {
+  const total = leaves.reduce((n, l) => n + sizeOf(l), 0);
+  let offset = 0;
+  return leaves.map((l) => {
+    const data = allocate(l.dtype, total * l.size);
+    for (let k = 0; k < l.size; k++) data[(offset + k) * l.size + k] = 1;
+    offset += l.size;
+    return fromStorage([total, ...l.shape], l.dtype, data);
+  });
+}
+
+/** Split axis `axis` (of length Σ sizes) of `t` into the blocks of each leaf, shaped like the leaf there. */
+function splitAxis(t: Tensor, axis: number, leaves: readonly Tensor[]): Tensor[] {
+  let offset = 0;
+  return leaves.map((l) => {
+    const starts = t.shape.map((_, i) => (i === axis ? offset : 0));
+    const limits = t.shape.map((d, i) => (i === axis ? offset + l.size : d));
+    offset += l.size;
+    const block = slice(t, starts, limits);
+    return reshape(block, [...t.shape.slice(0, axis), ...l.shape, ...t.shape.slice(axis + 1)]);
+  });
+}
+
+/** Blocks indexed [output leaf][input leaf] as the output tree of input-shaped trees (single tensors collapse). */
+function assemble(blocks: readonly (readonly Tensor[])[], outDef: TreeDef, inDef: TreeDef): unknown {
+  const inner = blocks.map((row) => (inDef.kind === 'leaf' ? row[0]! : unflatten(inDef, row)));
+  return outDef.kind === 'leaf' ? inner[0] : unflatten(outDef, inner as Tree<unknown>[]);
+}
+
+function withArgnums<A extends readonly unknown[]>(op: string, options: JacOptions, one: (args: A, argnum: number) => unknown) {
+  return (...args: A): unknown => {
+    const nums = options.argnums ?? 0;
+    const check = (n: number) => {
+      if (!(Number.isInteger(n) && n >= 0 && n < args.length)) throw new PuregradError(op, `argnums ${n} is out of range for a call with ${args.length} argument(s)`);
+      return one(args, n);
+    };
+    return typeof nums === 'number' ? check(nums) : nums.map(check);
+  };
+}
+
+const partial = <A extends readonly unknown[]>(f: (...args: A) => unknown, args: A, argnum: number) => (x: unknown) =>
+  f(...(args.map((a, i) => (i === argnum ? x : a)) as unknown as A));
+
+/**
+ * The Jacobian by forward mode: a batched jvp over the input's basis.
+ * @example
+ * jacfwd((x: Tensor) => mul(x, x))(tensor([1, 2])) // => [[2, 0], [0, 4]]
+ */
+export function jacfwd<R extends readonly unknown[]>(f: (x: Tensor, ...rest: R) => Tensor, options?: { readonly argnums?: 0 }): (x: Tensor, ...rest: R) => Tensor;
+export function jacfwd<A extends readonly unknown[]>(f: (...args: A) => unknown, options?: JacOptions): (...args: A) => unknown;
+export function jacfwd<A extends readonly unknown[]>(f: (...args: A) => unknown, options: JacOptions = {}): (...args: A) => unknown {
+  return withArgnums<A>('jacfwd', options, (args, argnum) => {
+    const g = partial(f, args, argnum);
+    const [xs, inDef] = tensorLeaves('jacfwd', args[argnum]);
+    const y0 = tensorLeaves('jacfwd', g(args[argnum]));
+    const [ys, outDef] = y0;
+    if (xs.length === 0 || xs.every((x) => x.size === 0)) {
+      return assemble(ys.map((y) => xs.map((x) => reshape(zerosFor(y, x), [...y.shape, ...x.shape]))), outDef, inDef);
     }
-    if (x.size === 0) return filled([...g(x).shape, ...x.shape], x.dtype, 0);
-    // columns[i] is ∂y/∂x_i; the Jacobian wants the input index last.
-    const m = outShape.reduce((a, b) => a * b, 1);
-    const stacked = stackTo(columns, [x.size, m]);
-    return reshape(transpose(stacked, [1, 0]), [...outShape, ...x.shape]);
-  };
-}
-
-/** The Jacobian by reverse mode: one linearization, one transpose per output element. */
-export function jacrev<A extends readonly unknown[]>(f: (...args: A) => Tensor, options: JacOptions = {}): (...args: A) => Tensor {
-  const argnums = options.argnums ?? 0;
-  return (...args: A) => {
-    const x = argOf('jacrev', args, argnums);
-    const g = (xi: Tensor): Tensor => checkOut('jacrev', f(...(args.map((a, i) => (i === argnums ? xi : a)) as unknown as A)));
-    const [y, back] = vjp(g, x);
-    const rows: Tensor[] = [];
-    for (let j = 0; j < y.size; j++) rows.push(back(basis(y, j))[0]);
-    if (rows.length === 0) return filled([...y.shape, ...x.shape], x.dtype, 0);
-    return stackTo(rows, [...y.shape, ...x.shape]);
-  };
+    const push = (...ts: Tensor[]) => flatten(jvp(g, [args[argnum]] as const, [unflatten(inDef, ts)] as const)[1] as Tree<Tensor>)[0];
+    const columns = vmap(push, { outAxes: -1 })(...basis(xs)) as Tensor[]; // leaf i: y_i.shape ++ [N]
+    return assemble(columns.map((c, i) => splitAxis(c, ys[i]!.rank, xs)), outDef, inDef);
+  });
 }
 
 /**
- * Second derivatives: for a scalar function, shape x.shape ++ x.shape.
+ * The Jacobian by reverse mode: one linearization, a batched pullback over the output's basis.
+ * @example
+ * jacrev((x: Tensor) => mul(x, x))(tensor([1, 2])) // => [[2, 0], [0, 4]]
+ */
+export function jacrev<R extends readonly unknown[]>(f: (x: Tensor, ...rest: R) => Tensor, options?: { readonly argnums?: 0 }): (x: Tensor, ...rest: R) => Tensor;
+export function jacrev<A extends readonly unknown[]>(f: (...args: A) => unknown, options?: JacOptions): (...args: A) => unknown;
+export function jacrev<A extends readonly unknown[]>(f: (...args: A) => unknown, options: JacOptions = {}): (...args: A) => unknown {
+  return withArgnums<A>('jacrev', options, (args, argnum) => {
+    const g = partial(f, args, argnum);
+    const [xs, inDef] = tensorLeaves('jacrev', args[argnum]);
+    const [y, back] = vjp(g, args[argnum]);
+    const [ys, outDef] = tensorLeaves('jacrev', y);
+    if (ys.length === 0 || ys.every((l) => l.size === 0)) {
+      return assemble(ys.map((yl) => xs.map((x) => reshape(zerosFor(yl, x), [...yl.shape, ...x.shape]))), outDef, inDef);
+    }
+    const pull = (...cts: Tensor[]) => flatten(back(unflatten(outDef, cts) as never)[0] as Tree<Tensor>)[0];
+    const rows = vmap(pull)(...basis(ys)) as Tensor[]; // input leaf j: [M, ...x_j.shape]
+    const perInput = rows.map((r) => splitAxis(r, 0, ys)); // [input j][output i]: y_i.shape ++ x_j.shape
+    return assemble(ys.map((_, i) => xs.map((_, j) => perInput[j]![i]!)), outDef, inDef);
+  });
+}
+
+const zerosFor = (y: Tensor, x: Tensor): Tensor => fromStorage([y.size * x.size], x.dtype, allocate(x.dtype, y.size * x.size));
+
+/**
+ * Second derivatives: for a scalar function of one tensor, shape x.shape ++ x.shape.
  * @example
  * hessian((x: Tensor) => sum(pow(x, 3)))(tensor([1, 2])) // => [[6, 0], [0, 12]]
  */
-export function hessian<A extends readonly unknown[]>(f: (...args: A) => Tensor, options: JacOptions = {}): (...args: A) => Tensor {
-  return jacfwd(jacrev(f, options), options);
+export function hessian<R extends readonly unknown[]>(f: (x: Tensor, ...rest: R) => Tensor, options?: { readonly argnums?: 0 }): (x: Tensor, ...rest: R) => Tensor;
+export function hessian<A extends readonly unknown[]>(f: (...args: A) => unknown, options?: JacOptions): (...args: A) => unknown;
+export function hessian<A extends readonly unknown[]>(f: (...args: A) => unknown, options: JacOptions = {}): (...args: A) => unknown {
+  return jacfwd(jacrev(f, options) as (...args: A) => unknown, options);
 }
