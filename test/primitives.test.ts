@@ -15,7 +15,8 @@ import type { AnyPrimitive } from '../src/ir/primitive.ts';
 import type { Tensor } from '../src/index.ts';
 import { primNames, registry } from '../src/primitives/registry.ts';
 import { bind, bindMulti } from '../src/trace/core.ts';
-import { concatenate, reshape } from '../src/index.ts';
+import { concatenate, grad, jit, reshape } from '../src/index.ts';
+import { allClose, randomLike, rng } from '../laws/numeric.ts';
 import type { Case } from './domains.ts';
 import { domains } from './domains.ts';
 
@@ -58,6 +59,25 @@ describe.each(primNames.map((name) => [name]))('primitive %s', (name) => {
 
   if (domain.reverseOnly ?? false) it('VJP agrees with central finite differences (reverse-only primitive)', () => {
     assertLaw(withSeed(domain.cases), ([c, s]) => vjpMatchesFiniteDifferences(fn(c.params), tol)(c.inputs, s), runs);
+  });
+
+  if (!covered) it('jit agrees with eager evaluation bit for bit, and with the grad of eager', () => {
+    assertLaw(withSeed(domain.cases), ([c, s]) => {
+      const eager = all(c.params)(...c.inputs);
+      const jitted = jit(all(c.params))(...c.inputs);
+      const same = eager.every((e, i) => {
+        const [a, b] = [e.toTypedArray(), jitted[i]!.toTypedArray()];
+        return a.length === b.length && a.every((v, j) => Object.is(v, b[j]));
+      });
+      if (!same) return { ok: false, message: 'jit result differs from eager' };
+      if (!forward && !(domain.reverseOnly ?? false)) return { ok: true, message: 'ok' };
+      const floats = c.inputs.flatMap((x, i) => (x.dtype === 'float64' ? [i] : []));
+      if (floats.length === 0 || !eager.every((e) => e.dtype === 'float64')) return { ok: true, message: 'ok' };
+      const scalar = (...xs: Tensor[]) => joined(all(c.params)(...xs)).mul(randomLike(joined(eager), rng(s))).sum();
+      const g = grad(scalar, { argnums: floats })(...c.inputs) as Tensor[];
+      const gj = jit(grad(scalar, { argnums: floats }))(...c.inputs) as Tensor[];
+      return allClose('jit(grad) vs grad', joined(gj), joined(g), { atol: 1e-12, rtol: 1e-12 });
+    }, runs);
   });
 
   if (!covered) it('vmap agrees with a loop over examples, for every choice of batched operands and axes', () => {

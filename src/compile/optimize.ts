@@ -13,14 +13,23 @@ export function eliminateDeadCode(program: Program): Program {
   for (const o of program.outputs) if (o instanceof Var) live.add(o);
   const kept: Eqn[] = [];
   for (let i = program.eqns.length - 1; i >= 0; i--) {
-    const eqn = program.eqns[i]!;
-    if (!eqn.outs.some((v) => live.has(v))) continue;
+    const eqn = pruneResults(program.eqns[i]!, live);
+    if (eqn === undefined) continue;
     kept.push(eqn);
     for (const a of eqn.inputs) if (a instanceof Var) live.add(a);
   }
   kept.reverse();
   const consts = program.consts.filter((c) => live.has(c.v));
   return new Program(program.inputs, consts, kept, program.outputs);
+}
+
+/** The equation, computing only its live results where its primitive allows; `undefined` if none is live. */
+function pruneResults(eqn: Eqn, live: ReadonlySet<Var>): Eqn | undefined {
+  const used = eqn.outs.map((v) => live.has(v));
+  if (!used.some(Boolean)) return undefined;
+  if (used.every(Boolean) || !eqn.prim.multipleResults) return eqn;
+  const params = eqn.prim.pruneResults(eqn.params, used);
+  return params === undefined ? eqn : { ...eqn, params, outs: eqn.outs.filter((_, i) => used[i]) };
 }
 
 /**

@@ -4,9 +4,11 @@
  * return the same structure, shapes and dtypes); the `cond` primitive runs the
  * one `pred` selects. Its rules transform the branch programs:
  *
- * - JVP: the primal `cond` as is, and a second `cond` over jvp'd branches
- *   that returns the tangents. Under `grad` the first runs at once and the
- *   second is recorded, so the linear program stays linear.
+ * - JVP: each branch's derivative is split (`splitDerivative`). The primal
+ *   `cond` returns the outputs and the taken branch's residuals (zeros in the
+ *   other's slots); a second `cond` runs the taken branch's linear half on
+ *   them. Under `grad` the first runs at once and the second is recorded, and
+ *   nothing in the branch is computed twice.
  * - transpose: a `cond` over transposed branches.
  * - batching: with an unbatched predicate, a `cond` over batched branches;
  *   with a batched one, both branches run on the batch and `where` picks.
@@ -23,11 +25,11 @@ import { Tensor } from '../tensor/tensor.ts';
 import type { TreeDef } from '../tree/tree.ts';
 import { sameStructure, showStructure, unflatten } from '../tree/tree.ts';
 import { bindMulti } from '../trace/core.ts';
-import { jvpFlat } from '../transforms/ad.ts';
 import { tensorLeaves } from '../transforms/api.ts';
 import type { Closed } from '../transforms/closed.ts';
 import { joinConsts, traceClosed, zerosOf } from '../transforms/closed.ts';
 import { evalProgram } from '../transforms/eval.ts';
+import { splitDerivative } from '../transforms/partial.ts';
 import { backwardPass } from '../transforms/transpose.ts';
 import { vmapFlat } from '../transforms/vmap.ts';
 
@@ -49,21 +51,33 @@ export const Cond: MultiPrimitiveDef<CondParams> = {
     return outAvals(branches[0]!);
   },
   impl: ([pred, ...ins], { branches }) => run(branches[pred!.item() ? 1 : 0]!, ins),
-  jvp: ([pred, ...ins], [, ...tangents], params) => {
-    const outs = bindMulti(Cond, [pred!, ...ins], params);
-    const diff = ins.map((x, i) => isFloat(x.dtype) && tangents[i] !== null && tangents[i] !== undefined);
-    const tIns = ins.flatMap((_, i) => (diff[i] ? [tangents[i]!] : []));
-    const avals: Aval[] = [...ins, ...tIns];
-    const closed = params.branches.map((b) =>
+  jvp: ([pred, ...ins], [, ...tangents], { branches }) => {
+    const mask = ins.map((x, i) => isFloat(x.dtype) && tangents[i] !== null && tangents[i] !== undefined);
+    const splits = branches.map((b) => splitDerivative(b, mask, () => true));
+    // 1. The primal cond: each branch returns its outputs, its own residuals and zeros for the other's.
+    const resAvals = splits.flatMap((sp) => sp.computedAvals);
+    const starts = splits.map((_, k) => splits.slice(0, k).reduce((n, sp) => n + sp.computedAvals.length, 0));
+    const nOut = outAvals(branches[0]!).length;
+    const primalBranches = splits.map((sp, k) =>
       traceClosed((xs) => {
-        const primals = xs.slice(0, ins.length);
-        let k = ins.length;
-        const ts = primals.map((_, i) => (diff[i] ? xs[k++]! : null));
-        const r = jvpFlat((a) => ({ outs: run(b, a) }), primals, ts);
-        return r.tangents.map((t, i) => t ?? zerosOf(r.outs[i]!));
-      }, avals),
+        const r = run(sp.primal.program, [...sp.primal.consts, ...xs]);
+        const mine = r.slice(nOut);
+        return [...r.slice(0, nOut), ...resAvals.map((a, j) => (j >= starts[k]! && j < starts[k]! + mine.length ? mine[j - starts[k]!]! : zerosOf(a)))];
+      }, ins),
     );
-    const touts = condOfClosed(pred!, closed, [...ins, ...tIns]);
+    const all = condOfClosed(pred!, primalBranches, ins);
+    const outs = all.slice(0, nOut);
+    const residuals = all.slice(nOut);
+    // 2. The tangent cond: each branch's linear half, reading its residuals.
+    const tIns = ins.flatMap((_, i) => (mask[i] ? [tangents[i]!] : []));
+    const tangentBranches = splits.map((sp, k) =>
+      traceClosed((xs) => {
+        const [operands, res, ts] = [xs.slice(0, ins.length), xs.slice(ins.length, ins.length + residuals.length), xs.slice(ins.length + residuals.length)];
+        const own = res.slice(starts[k]!, starts[k]! + sp.computedAvals.length);
+        return sp.tangent(operands, own, ts).map((t, i) => t ?? zerosOf(outs[i]!));
+      }, [...ins, ...residuals, ...tIns]),
+    );
+    const touts = condOfClosed(pred!, tangentBranches, [...ins, ...residuals, ...tIns]);
     return [outs, touts.map((t, i) => (isFloat(outs[i]!.dtype) ? t : null))];
   },
   transpose: (cts, [pred, ...ins], { branches }) => {
@@ -84,6 +98,9 @@ export const Cond: MultiPrimitiveDef<CondParams> = {
     let k = 0;
     return [null, ...ins.map((_, i) => (linear[i] ? results[k++]! : null))];
   },
+  pruneResults: ({ branches }, used) => ({
+    branches: branches.map((b) => new Program(b.inputs, b.consts, b.eqns, b.outputs.filter((_, i) => used[i]))),
+  }),
   batch: ([pred, ...ins], [pdim, ...dims], { branches }) => {
     const size = [pred!, ...ins].map((x, i) => ({ x, d: [pdim, ...dims][i] })).find((e) => e.d !== null && e.d !== undefined)!;
     const n = size.x.shape[size.d!]!;

@@ -93,6 +93,7 @@ export const CustomJvp: MultiPrimitiveDef<CustomJvpParams> = {
     return [outs, touts];
   },
   transpose: 'notLinear',
+  pruneResults: () => undefined, // the rule computes every result
   batch: (ins, dims, { fun, numConsts, rule }) => {
     const size = batchSizeOf(ins, dims);
     const args = ins.slice(numConsts).map((x, i) => vmapFlat((a) => a, [x], [dims[numConsts + i] ?? null], size)[0]!);
@@ -131,6 +132,7 @@ export const CustomVjp: MultiPrimitiveDef<CustomVjpParams> = {
     return [outs, touts];
   },
   transpose: 'notLinear',
+  pruneResults: () => undefined, // fwd and bwd see every result
   batch: (ins, dims, { fun, numConsts, fwd, bwd }) => {
     const size = batchSizeOf(ins, dims);
     const consts = ins.slice(0, numConsts);
@@ -177,6 +179,7 @@ export const CustomVjpBackward: MultiPrimitiveDef<CustomVjpBackwardParams> = {
     checkLike('customVjp', 'bwd\'s output', inCts, args.map((a) => (a instanceof UndefinedPrimal ? a.aval : a)));
     return [...residuals.map(() => null), ...args.map((a, i) => (a instanceof UndefinedPrimal ? inCts[i]! : null))];
   },
+  pruneResults: () => undefined, // bwd takes every cotangent
   batch: (ins, dims, { numResiduals, outs, bwd }) => {
     const size = batchSizeOf(ins, dims);
     const all = ins.map((x, i) => vmapFlat((a) => a, [x], [dims[i] ?? null], size)[0]!);

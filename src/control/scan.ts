@@ -4,10 +4,11 @@
  * the final carry and the `y`s stacked. The body is traced once, into a closed
  * program, so a scan of a thousand steps is one equation.
  *
- * - JVP: the primal scan also stacks the carry each step starts from; a second
- *   scan over those stacked residuals pushes the tangents through the jvp'd
- *   body. Under `grad` the first runs at once and the second, linear in the
- *   tangents, is recorded.
+ * - JVP: the body's derivative is split (`splitDerivative`): the primal scan
+ *   runs the body and stacks each step's residuals; a second scan, linear in
+ *   the tangents, reads them. Under `grad` the first runs at once and the
+ *   second is recorded, and its transpose reads the same residuals: the body's
+ *   forward values are computed once.
  * - transpose: a linear scan transposes to a scan running the other way, whose
  *   body is the transposed body; cotangents of loop-invariant inputs are
  *   summed in the carry.
@@ -17,9 +18,9 @@
 
 import type { Aval, MultiPrimitiveDef } from '../ir/primitive.ts';
 import { UndefinedPrimal } from '../ir/primitive.ts';
-import type { Program } from '../ir/program.ts';
+import { Program } from '../ir/program.ts';
 import { concatenate, slice } from '../primitives/indexing.ts';
-import { add, moveAxis, reshape } from '../primitives/linear.ts';
+import { add, moveAxis, range, reshape } from '../primitives/linear.ts';
 import { isFloat } from '../tensor/dtype.ts';
 import { PuregradError } from '../tensor/errors.ts';
 import { shapeEq, showShape } from '../tensor/shape.ts';
@@ -27,9 +28,9 @@ import type { Tensor } from '../tensor/tensor.ts';
 import type { TreeDef } from '../tree/tree.ts';
 import { sameStructure, showStructure, unflatten } from '../tree/tree.ts';
 import { bindMulti } from '../trace/core.ts';
-import { jvpFlat } from '../transforms/ad.ts';
 import { tensorLeaves } from '../transforms/api.ts';
 import { traceClosed, zerosOf } from '../transforms/closed.ts';
+import { splitDerivative } from '../transforms/partial.ts';
 import { evalProgram } from '../transforms/eval.ts';
 import { backwardPass } from '../transforms/transpose.ts';
 import { vmapFlat } from '../transforms/vmap.ts';
@@ -80,56 +81,48 @@ export const Scan: MultiPrimitiveDef<ScanParams> = {
   },
   jvp: (primals, tangents, params) => {
     const { body, numConsts, numCarry } = params;
-    const consts = primals.slice(0, numConsts);
-    const carry = primals.slice(numConsts, numConsts + numCarry);
-    const xs = primals.slice(numConsts + numCarry);
-    const nx = xs.length;
-    // 1. The primal scan, also stacking the carry each step starts from.
-    const withCarries = traceClosed((a) => {
-      const outs = run(body, a);
-      return [...outs, ...a.slice(numConsts, numConsts + numCarry)];
-    }, body.inputs.map((v) => v.aval));
-    const aug = bindMulti(Scan, [...withCarries.consts, ...primals], {
+    const nx = primals.length - numConsts - numCarry;
+    const isCarry = (k: number) => k >= numConsts && k < numConsts + numCarry;
+    const has = (k: number) => tangents[k] !== null && tangents[k] !== undefined;
+    // Differentiate float carries always (a tangent can enter them through the loop), others when they have a tangent.
+    const mask = primals.map((p, k) => isFloat(p.dtype) && (isCarry(k) || has(k)));
+    const split = splitDerivative(body, mask, (k) => !isCarry(k));
+
+    // 1. The primal scan, also stacking each step's residuals.
+    const all = bindMulti(Scan, [...split.primal.consts, ...primals], {
       ...params,
-      body: withCarries.program,
-      numConsts: numConsts + withCarries.consts.length,
+      body: split.primal.program,
+      numConsts: split.primal.consts.length + numConsts,
     });
     const nOut = body.outputs.length;
-    const outs = aug.slice(0, nOut);
-    const carriesIn = aug.slice(nOut);
-    // 2. The tangent scan: float inputs get tangents (zeros where none), linear in them.
-    const tangentOf = (x: Tensor, t: Tensor | null | undefined): Tensor => t ?? zerosOf(x);
-    const fc = consts.map((c) => isFloat(c.dtype));
-    const fcar = carry.map((c) => isFloat(c.dtype));
-    const fx = xs.map((x) => isFloat(x.dtype));
-    const tConsts = consts.flatMap((c, i) => (fc[i] ? [tangentOf(c, tangents[i])] : []));
-    const tCarry = carry.flatMap((c, i) => (fcar[i] ? [tangentOf(c, tangents[numConsts + i])] : []));
-    const tXs = xs.flatMap((x, i) => (fx[i] ? [tangentOf(x, tangents[numConsts + numCarry + i])] : []));
+    const outs = all.slice(0, nOut);
+    const stacked = all.slice(nOut);
+
+    // 2. The tangent scan: linear in the tangents, reading the residuals.
+    const consts = primals.slice(0, numConsts);
+    const xs = primals.slice(numConsts + numCarry);
+    const pick = (from: number, to: number) => range(from, to).filter((k) => mask[k]);
+    const [kc, kcar, kx] = [pick(0, numConsts), pick(numConsts, numConsts + numCarry), pick(numConsts + numCarry, primals.length)];
+    const tConsts = kc.map((k) => tangents[k]!);
+    const tCarry = kcar.map((k) => tangents[k] ?? zerosOf(primals[k]!));
+    const tXs = kx.map((k) => tangents[k]!);
     const step = (a: Aval): Aval => ({ shape: a.shape.slice(1), dtype: a.dtype });
-    const bodyAvals: Aval[] = [
-      ...consts, ...tConsts, ...tCarry, ...xs.map(step), ...carriesIn.map(step), ...tXs.map(step),
-    ];
     const tangentBody = traceClosed((a) => {
-      let k = 0;
-      const take = (n: number) => a.slice(k, (k += n));
-      const [c, tc, tcar, x, car, tx] = [take(numConsts), take(tConsts.length), take(tCarry.length), take(nx), take(numCarry), take(tXs.length)];
-      const pick = (flags: readonly boolean[], ts: readonly Tensor[]) => {
-        let j = 0;
-        return flags.map((f) => (f ? ts[j++]! : null));
-      };
-      const r = jvpFlat((p) => ({ outs: run(body, p) }), [...c!, ...car!, ...x!], [...pick(fc, tc!), ...pick(fcar, tcar!), ...pick(fx, tx!)]);
-      return r.tangents.flatMap((t, i) => (isFloat(r.outs[i]!.dtype) ? [t ?? zerosOf(r.outs[i]!)] : []));
-    }, bodyAvals);
-    const floatOut = body.outputs.map((o) => isFloat(o!.aval.dtype));
-    const numTCarry = floatOut.slice(0, numCarry).filter(Boolean).length;
-    const tOuts = bindMulti(Scan, [...tangentBody.consts, ...consts, ...tConsts, ...tCarry, ...xs, ...carriesIn, ...tXs], {
+      let i = 0;
+      const take = (n: number) => a.slice(i, (i += n));
+      const [c, tc, tcar, x, res, tx] = [take(numConsts), take(kc.length), take(kcar.length), take(nx), take(stacked.length), take(kx.length)];
+      const inputs = [...c, ...new Array<Tensor>(numCarry), ...x];
+      const ts = [...tc, ...tcar, ...tx];
+      return split.tangent(inputs, res, ts).filter((t): t is Tensor => t !== null);
+    }, [...consts, ...tConsts, ...tCarry, ...xs.map(step), ...stacked.map(step), ...tXs.map(step)]);
+    const tOuts = bindMulti(Scan, [...tangentBody.consts, ...consts, ...tConsts, ...tCarry, ...xs, ...stacked, ...tXs], {
       ...params,
       body: tangentBody.program,
       numConsts: tangentBody.consts.length + numConsts + tConsts.length,
-      numCarry: numTCarry,
+      numCarry: tCarry.length,
     });
     let j = 0;
-    return [outs, outs.map((_, i) => (floatOut[i] ? tOuts[j++]! : null))];
+    return [outs, outs.map((o) => (isFloat(o.dtype) ? tOuts[j++]! : null))];
   },
   transpose: (cts, ins, { body, numConsts, numCarry, length, reverse }) => {
     const consts = ins.slice(0, numConsts);
@@ -179,6 +172,11 @@ export const Scan: MultiPrimitiveDef<ScanParams> = {
       ...ctCarryIn.map((c, i) => (ins[numConsts + i] instanceof UndefinedPrimal ? c : null)),
       ...xs.map((x) => (x instanceof UndefinedPrimal ? ctXs[jx++]! : null)),
     ];
+  },
+  pruneResults: (params, used) => {
+    if (used.slice(0, params.numCarry).some((u) => !u)) return undefined; // every carry feeds the next step
+    const b = params.body;
+    return { ...params, body: new Program(b.inputs, b.consts, b.eqns, b.outputs.filter((_, i) => used[i])) };
   },
   batch: (ins, dims, { body, numConsts, numCarry, length, reverse }) => {
     const b = ins.findIndex((_, i) => dims[i] !== null && dims[i] !== undefined);

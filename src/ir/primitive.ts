@@ -72,6 +72,12 @@ export interface MultiPrimitiveDef<P = any> {
     | ((cts: readonly (Tensor | null)[], inputs: readonly (Tensor | UndefinedPrimal)[], params: P) => readonly (Tensor | null)[])
     | typeof notLinear;
   readonly batch: (inputs: readonly Tensor[], dims: readonly (number | null)[], params: P) => readonly [readonly Tensor[], readonly (number | null)[]];
+  /**
+   * Params for the same primitive computing only the results `used` marks, or
+   * `undefined` when some unused result cannot be dropped (a scan's carry).
+   * Lets dead-code elimination see into the programs a primitive carries.
+   */
+  readonly pruneResults: (params: P, used: readonly boolean[]) => P | undefined;
 }
 
 export type AnyPrimitive = PrimitiveDef | MultiPrimitiveDef;

@@ -7,7 +7,7 @@
 
 import type { MultiPrimitiveDef, PrimitiveDef } from '../ir/primitive.ts';
 import type { Tensor } from '../tensor/tensor.ts';
-import { bind, Trace, Tracer } from './core.ts';
+import { bind, bindMulti, Trace, Tracer } from './core.ts';
 
 export class JvpTracer extends Tracer {
   constructor(
@@ -37,7 +37,9 @@ export class JvpTrace extends Trace {
   }
   processMulti(prim: MultiPrimitiveDef, inputs: readonly Tracer[], params: object): readonly Tensor[] {
     const tracers = inputs as readonly JvpTracer[];
-    const [outs, tangents] = prim.jvp(tracers.map((t) => t.primal), tracers.map((t) => t.tangent), params);
+    const primals = tracers.map((t) => t.primal);
+    if (tracers.every((t) => t.tangent === null)) return bindMulti(prim, primals, params).map((o) => new JvpTracer(this, o, null));
+    const [outs, tangents] = prim.jvp(primals, tracers.map((t) => t.tangent), params);
     return outs.map((o, i) => new JvpTracer(this, o, tangents[i] ?? null));
   }
 }

@@ -67,13 +67,16 @@ export interface Linearized {
   readonly differentiable: readonly boolean[];
 }
 
-/** Evaluate `f` once and record its derivative at `primals` as a linear program. */
-export function linearizeFlat(f: FlatFn, primals: readonly Tensor[]): Linearized {
+/**
+ * Evaluate `f` once and record its derivative at `primals` as a linear
+ * program. Float inputs are differentiated, or those `mask` marks.
+ */
+export function linearizeFlat(f: FlatFn, primals: readonly Tensor[], mask?: readonly boolean[]): Linearized {
   return withMain(
     (m) => new BuilderTrace(m),
     (main) => {
       const builder = main.trace as BuilderTrace;
-      const differentiable = primals.map((p) => isFloat(p.dtype));
+      const differentiable = primals.map((p, i) => isFloat(p.dtype) && (mask?.[i] ?? true));
       const tangentIns: BuilderTracer[] = [];
       const tangents = primals.map((p, i) => {
         if (!differentiable[i]) return null;
