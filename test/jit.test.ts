@@ -180,3 +180,17 @@ describe('pruning the results of control flow', () => {
     expect(jit(grad(lastOnly))(f64([0.5, -0.5])).toArray()).toEqual(grad(lastOnly)(f64([0.5, -0.5])).toArray());
   });
 });
+
+describe('pruning with an unused carry', () => {
+  it('unused stacked outputs are dropped even when a carry is unused too', async () => {
+    const { scan } = await import('../src/index.ts');
+    const xs = f64([[1, 2], [3, 4]]);
+    const ysOnly = (w: Tensor) => {
+      const [, [kept]] = scan((c: Tensor, x: Tensor) => [add(c, x), [mul(c, w), sin(x)]] as const, f64([0, 0]), xs);
+      return sum(kept);
+    };
+    const body = (jit(ysOnly).program(f64([2, 3])).eqns.find((e) => e.prim.name === 'scan')!.params as { body: { eqns: { prim: { name: string } }[] } }).body;
+    expect(body.eqns.map((e) => e.prim.name)).not.toContain('sin');
+    expect(jit(ysOnly)(f64([2, 3])).item()).toBe(ysOnly(f64([2, 3])).item());
+  });
+});

@@ -28,8 +28,8 @@ function pruneResults(eqn: Eqn, live: ReadonlySet<Var>): Eqn | undefined {
   const used = eqn.outs.map((v) => live.has(v));
   if (!used.some(Boolean)) return undefined;
   if (used.every(Boolean) || !eqn.prim.multipleResults) return eqn;
-  const params = eqn.prim.pruneResults(eqn.params, used);
-  return params === undefined ? eqn : { ...eqn, params, outs: eqn.outs.filter((_, i) => used[i]) };
+  const pruned = eqn.prim.pruneResults(eqn.params, used);
+  return pruned === undefined ? eqn : { ...eqn, params: pruned.params, outs: eqn.outs.filter((_, i) => pruned.keep[i]) };
 }
 
 /**

@@ -99,7 +99,8 @@ export const Cond: MultiPrimitiveDef<CondParams> = {
     return [null, ...ins.map((_, i) => (linear[i] ? results[k++]! : null))];
   },
   pruneResults: ({ branches }, used) => ({
-    branches: branches.map((b) => new Program(b.inputs, b.consts, b.eqns, b.outputs.filter((_, i) => used[i]))),
+    params: { branches: branches.map((b) => new Program(b.inputs, b.consts, b.eqns, b.outputs.filter((_, i) => used[i]))) },
+    keep: used,
   }),
   batch: ([pred, ...ins], [pdim, ...dims], { branches }) => {
     const size = [pred!, ...ins].map((x, i) => ({ x, d: [pdim, ...dims][i] })).find((e) => e.d !== null && e.d !== undefined)!;

@@ -174,9 +174,10 @@ export const Scan: MultiPrimitiveDef<ScanParams> = {
     ];
   },
   pruneResults: (params, used) => {
-    if (used.slice(0, params.numCarry).some((u) => !u)) return undefined; // every carry feeds the next step
+    const keep = used.map((u, i) => u || i < params.numCarry); // every carry feeds the next step
+    if (keep.every(Boolean)) return undefined;
     const b = params.body;
-    return { ...params, body: new Program(b.inputs, b.consts, b.eqns, b.outputs.filter((_, i) => used[i])) };
+    return { params: { ...params, body: new Program(b.inputs, b.consts, b.eqns, b.outputs.filter((_, i) => keep[i])) }, keep };
   },
   batch: (ins, dims, { body, numConsts, numCarry, length, reverse }) => {
     const b = ins.findIndex((_, i) => dims[i] !== null && dims[i] !== undefined);

@@ -73,11 +73,12 @@ export interface MultiPrimitiveDef<P = any> {
     | typeof notLinear;
   readonly batch: (inputs: readonly Tensor[], dims: readonly (number | null)[], params: P) => readonly [readonly Tensor[], readonly (number | null)[]];
   /**
-   * Params for the same primitive computing only the results `used` marks, or
-   * `undefined` when some unused result cannot be dropped (a scan's carry).
-   * Lets dead-code elimination see into the programs a primitive carries.
+   * Params for the same primitive computing fewer results: at least those
+   * `used` marks, exactly those `keep` marks (a scan keeps every carry, which
+   * feeds the next step); `undefined` when nothing can be dropped. Lets
+   * dead-code elimination see into the programs a primitive carries.
    */
-  readonly pruneResults: (params: P, used: readonly boolean[]) => P | undefined;
+  readonly pruneResults: (params: P, used: readonly boolean[]) => { readonly params: P; readonly keep: readonly boolean[] } | undefined;
 }
 
 export type AnyPrimitive = PrimitiveDef | MultiPrimitiveDef;
