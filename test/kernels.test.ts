@@ -189,12 +189,12 @@ describe('unary, select, cast', () => {
     );
   });
 
-  it('cast truncates toward zero, and bool is nonzero-and-not-NaN', () => {
+  it('cast truncates toward zero, and bool is nonzero (NaN is true, as in NumPy)', () => {
     const x = Float64Array.of(-1.7, -0.5, 0, 2.9, NaN, Infinity);
     expect(list(cast(x, 'int32'))).toEqual([-1, 0, 0, 2, 0, 0]);
     const b = cast(x, 'bool');
     expect(b).toBeInstanceOf(Uint8Array);
-    expect(list(b)).toEqual([1, 1, 0, 1, 0, 1]);
+    expect(list(b)).toEqual([1, 1, 0, 1, 1, 1]);
     expect(list(cast(Uint8Array.of(0, 1), 'float32'))).toEqual([0, 1]);
     expect(list(cast(Float64Array.of(0.1), 'float32'))).toEqual([Math.fround(0.1)]);
   });
@@ -470,5 +470,11 @@ describe('structural', () => {
     expect(transpose(Int32Array.of(1, 2), [1, 2], [1, 0])).toBeInstanceOf(Int32Array);
     expect(slice(Uint8Array.of(1, 0), [2], [1], [2])).toBeInstanceOf(Uint8Array);
     expect(list(pad(Float32Array.of(7), [], [], []))).toEqual([7]);
+  });
+});
+
+describe('int32 arithmetic', () => {
+  it('multiplication wraps exactly, as 32-bit integer hardware does', () => {
+    expect(list(binary('mul', Int32Array.of(123456789), [1], Int32Array.of(987654321), [1], [1], 'int32'))).toEqual([Math.imul(123456789, 987654321)]);
   });
 });

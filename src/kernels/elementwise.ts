@@ -143,7 +143,8 @@ function binaryRow(
       for (; o < end; o++, i += sa, j += sb) out[o] = a[i] - b[j];
       return;
     case 'mul':
-      for (; o < end; o++, i += sa, j += sb) out[o] = a[i] * b[j];
+      if (out instanceof Int32Array) for (; o < end; o++, i += sa, j += sb) out[o] = Math.imul(a[i]!, b[j]!); // wraps exactly
+      else for (; o < end; o++, i += sa, j += sb) out[o] = a[i] * b[j];
       return;
     case 'div':
       for (; o < end; o++, i += sa, j += sb) out[o] = a[i] / b[j];
@@ -206,8 +207,8 @@ export function select(
 }
 
 /**
- * Convert `x` to `outDtype`. To bool: 1 where the value is nonzero and not
- * NaN, else 0. Otherwise the typed arrays' own conversion: float to int32
+ * Convert `x` to `outDtype`. To bool: 1 where the value is nonzero (NaN
+ * included, as in NumPy), else 0. Otherwise the typed arrays' own conversion: float to int32
  * truncates toward zero (NaN and ±Infinity to 0), float64 to float32 rounds to
  * nearest, bool to a number gives 0/1.
  */
@@ -215,11 +216,7 @@ export function cast(x: Storage, outDtype: DType): Storage {
   const n = x.length;
   const out = allocate(outDtype, n);
   if (outDtype === 'bool') {
-    // NaN !== 0 is true, so test NaN explicitly (v === v is false only for NaN).
-    for (let i = 0; i < n; i++) {
-      const v = x[i];
-      out[i] = v !== 0 && v === v ? 1 : 0;
-    }
+    for (let i = 0; i < n; i++) out[i] = x[i] !== 0 ? 1 : 0;
   } else {
     // TypedArray#set between element types applies the same per-element
     // conversion as an assignment `out[i] = x[i]`.

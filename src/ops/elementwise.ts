@@ -6,9 +6,10 @@
 import * as A from '../primitives/arith.ts';
 import * as L from '../primitives/linear.ts';
 import * as U from '../primitives/unary.ts';
+import { PuregradError } from '../tensor/errors.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import type { Operand } from './operand.ts';
-import { checkBroadcast, unify } from './operand.ts';
+import { checkBroadcast, reverseOrder, unify } from './operand.ts';
 
 const binary = (f: (x: Tensor, y: Tensor) => Tensor, atLeast?: 'float') => (x: Operand, y: Operand): Tensor => {
   const [a, b] = unify([x, y], atLeast);
@@ -27,11 +28,12 @@ export const div = binary(A.div, 'float');
 export const pow = binary(U.pow, 'float');
 /** Elementwise maximum; at ties the derivative is split evenly. */
 export const maximum = binary(A.maximum);
-/** Elementwise minimum, −maximum(−x, −y). */
+/** Elementwise minimum: the maximum of the order-reversed operands, reversed back. */
 export const minimum = (x: Operand, y: Operand): Tensor => {
   const [a, b] = unify([x, y]);
   checkBroadcast('minimum', [a!, b!]);
-  return L.neg(A.maximum(L.neg(a!), L.neg(b!)));
+  if (a!.dtype === 'bool') throw new PuregradError('minimum', 'needs numeric tensors, got bool; cast them first');
+  return reverseOrder(A.maximum(reverseOrder(a!), reverseOrder(b!)));
 };
 export const neg = (x: Operand): Tensor => L.neg(unify([x])[0]!);
 

@@ -10,14 +10,19 @@ import { isFloat, promoteTypes } from '../tensor/dtype.ts';
 import { PuregradError } from '../tensor/errors.ts';
 import { broadcastShapes, showShape } from '../tensor/shape.ts';
 import { filled, Tensor } from '../tensor/tensor.ts';
-import { cast } from '../primitives/linear.ts';
+import { cast, neg, sub } from '../primitives/linear.ts';
 
 export type Operand = Tensor | number;
 
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
+
 const weakDtype = (n: number, other: DType): DType => {
-  if (other === 'bool') return Number.isInteger(n) ? 'int32' : 'float32';
-  if (other === 'int32' && !Number.isInteger(n)) return 'float32';
-  return other;
+  const d = other === 'bool' ? (Number.isInteger(n) ? 'int32' : 'float32') : other === 'int32' && !Number.isInteger(n) ? 'float32' : other;
+  if (d === 'int32' && Number.isFinite(n) && (n < INT32_MIN || n > INT32_MAX)) {
+    throw new PuregradError('weak type', `the number ${n} does not fit int32, the dtype of the tensor it meets; cast the tensor to float32 or float64 first`);
+  }
+  return d;
 };
 
 /** Bring operands to one dtype; numbers become scalars of that dtype. */
@@ -39,3 +44,12 @@ export function checkBroadcast(op: string, operands: readonly Tensor[]): void {
 }
 
 export const asTensor = (x: Operand, dtype: DType = 'float32'): Tensor => (x instanceof Tensor ? x : filled([], dtype, x));
+
+
+/**
+ * An order-reversing involution: −x for floats; for int32 the bitwise
+ * complement −x − 1, which never overflows (−x does at −2³¹).
+ * @internal
+ */
+export const reverseOrder = (x: Tensor): Tensor =>
+  x.dtype === 'int32' ? sub(neg(x), filled([], 'int32', 1)) : neg(x);

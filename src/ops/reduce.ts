@@ -10,9 +10,10 @@ import * as L from '../primitives/linear.ts';
 import * as U from '../primitives/unary.ts';
 import { isFloat } from '../tensor/dtype.ts';
 import { PuregradError } from '../tensor/errors.ts';
-import { normalizeAxis, showShape } from '../tensor/shape.ts';
 import { filled } from '../tensor/tensor.ts';
 import { customJvp } from '../control/custom.ts';
+import { resolveAxes } from './axes.ts';
+import { reverseOrder } from './operand.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 
 export interface ReduceOptions {
@@ -22,26 +23,14 @@ export interface ReduceOptions {
   readonly keepdims?: boolean;
 }
 
-/** Normalised, sorted, unique axes; throws naming `op` when one is out of range. */
-export function resolveAxes(op: string, x: Tensor, axis: number | readonly number[] | undefined): number[] {
-  if (axis === undefined) return x.shape.map((_, i) => i);
-  const list = typeof axis === 'number' ? [axis] : axis;
-  const out = list.map((a) => {
-    const n = normalizeAxis(a, x.rank);
-    if (n === undefined) throw new PuregradError(op, `axis ${a} is out of range for shape ${showShape(x.shape)}`);
-    return n;
-  });
-  const sorted = [...new Set(out)].sort((a, b) => a - b);
-  if (sorted.length !== out.length) throw new PuregradError(op, `axis (${list.join(',')}) repeats an axis`);
-  return sorted;
-}
-
 const keep = (x: Tensor, axes: readonly number[], r: Tensor, keepdims: boolean | undefined): Tensor =>
   keepdims ? L.reshape(r, x.shape.map((d, i) => (axes.includes(i) ? 1 : d))) : r;
 
+/** Σ over the axes; bools are counted (summed as int32), as in NumPy. */
 export function sum(x: Tensor, options: ReduceOptions = {}): Tensor {
   const axes = resolveAxes('sum', x, options.axis);
-  return keep(x, axes, L.reduceSum(x, axes), options.keepdims);
+  const xs = x.dtype === 'bool' ? L.cast(x, 'int32') : x;
+  return keep(x, axes, L.reduceSum(xs, axes), options.keepdims);
 }
 
 export function mean(x: Tensor, options: ReduceOptions = {}): Tensor {
@@ -56,9 +45,15 @@ export function max(x: Tensor, options: ReduceOptions = {}): Tensor {
   return keep(x, axes, A.reduceMax(x, axes), options.keepdims);
 }
 
+/**
+ * The minimum, as the maximum of an order-reversing map: −x for floats, and
+ * for int32 the bitwise complement −x − 1, which never overflows (−x does at
+ * −2³¹).
+ */
 export function min(x: Tensor, options: ReduceOptions = {}): Tensor {
   const axes = resolveAxes('min', x, options.axis);
-  return keep(x, axes, L.neg(A.reduceMax(L.neg(x), axes)), options.keepdims);
+  if (x.dtype === 'bool') throw new PuregradError('min', 'needs a numeric tensor, got bool; cast it first');
+  return keep(x, axes, reverseOrder(A.reduceMax(reverseOrder(x), axes)), options.keepdims);
 }
 
 /**
@@ -70,20 +65,30 @@ export function min(x: Tensor, options: ReduceOptions = {}): Tensor {
 export function logsumexp(x: Tensor, options: ReduceOptions = {}): Tensor {
   const axes = resolveAxes('logsumexp', x, options.axis);
   const keepdims = options.keepdims ?? false;
+  const xf = isFloat(x.dtype) ? x : L.cast(x, 'float32');
   const rule = ([v]: readonly [Tensor], [t]: readonly [Tensor]): [Tensor, Tensor] => {
-    const out = shiftedLogSumExp(v, axes, keepdims);
-    const p = U.exp(L.sub(v, keepdims ? out : L.reshape(out, kept(v, axes))));
-    return [out, keep(v, axes, L.reduceSum(A.mul(p, t), axes), keepdims)];
+    // p = softmax(v), from the shifted exponentials: exp(v − logsumexp) would
+    // carry logsumexp's rounding (large at |v| ≈ 1e4 in float32).
+    const e = U.exp(shiftedByMax(v, axes));
+    const p = A.div(e, L.reshape(L.reduceSum(e, axes), kept(v, axes)));
+    return [shiftedLogSumExp(v, axes, keepdims), keep(v, axes, L.reduceSum(A.mul(p, t), axes), keepdims)];
   };
-  return customJvp((v: Tensor) => shiftedLogSumExp(v, axes, keepdims), rule)(x);
+  return customJvp((v: Tensor) => shiftedLogSumExp(v, axes, keepdims), rule)(xf);
 }
 
 const kept = (x: Tensor, axes: readonly number[]): number[] => x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
 
-function shiftedLogSumExp(x: Tensor, axes: readonly number[], keepdims: boolean): Tensor {
+/** The maximum over `axes`, or 0 where it is ±∞ (so that shifting by it keeps ±∞ inputs meaningful). */
+function finiteMax(x: Tensor, axes: readonly number[]): Tensor {
   const m = A.reduceMax(x, axes);
   const zero = filled([], x.dtype, 0);
-  const shift = L.select(A.equal(L.sub(m, m), zero), m, zero); // 0 where the max is ±∞
+  return L.select(A.equal(L.sub(m, m), zero), m, zero);
+}
+
+const shiftedByMax = (x: Tensor, axes: readonly number[]): Tensor => L.sub(x, L.reshape(finiteMax(x, axes), kept(x, axes)));
+
+function shiftedLogSumExp(x: Tensor, axes: readonly number[], keepdims: boolean): Tensor {
+  const shift = finiteMax(x, axes);
   const shifted = L.sub(x, L.reshape(shift, kept(x, axes)));
   return keep(x, axes, L.add(U.log(L.reduceSum(U.exp(shifted), axes)), shift), keepdims);
 }
@@ -95,5 +100,5 @@ export function argmax(x: Tensor, options: { readonly axis?: number } = {}): Ten
 }
 
 export function argmin(x: Tensor, options: { readonly axis?: number } = {}): Tensor {
-  return argmax(L.neg(x), options);
+  return argmax(reverseOrder(x), options);
 }

@@ -118,6 +118,9 @@ export const ReduceMax: PrimitiveDef<{ readonly axes: readonly number[] }> = {
     if (!axes.every((a, i) => Number.isInteger(a) && a >= 0 && a < x!.shape.length && (i === 0 || a > axes[i - 1]!))) {
       throw new PuregradError('max', `axes (${axes.join(',')}) out of range for shape ${showShape(x!.shape)}`);
     }
+    if (axes.some((a) => x!.shape[a] === 0)) {
+      throw new PuregradError('max', `cannot take the maximum over an empty axis of shape ${showShape(x!.shape)}`);
+    }
     return { shape: x!.shape.filter((_, i) => !axes.includes(i)), dtype: x!.dtype };
   },
   impl: ([x], { axes }, out) => fromStorage(out.shape, out.dtype, K.reduceMax(storageOf(x!), x!.shape, axes, out.dtype)),
@@ -139,6 +142,7 @@ export const Argmax: PrimitiveDef<{ readonly axis: number }> = {
     if (!(Number.isInteger(axis) && axis >= 0 && axis < x!.shape.length)) {
       throw new PuregradError('argmax', `axis ${axis} out of range for shape ${showShape(x!.shape)}`);
     }
+    if (x!.shape[axis] === 0) throw new PuregradError('argmax', `axis ${axis} of shape ${showShape(x!.shape)} is empty: there is no maximum to point at`);
     return { shape: x!.shape.filter((_, i) => i !== axis), dtype: 'int32' };
   },
   impl: ([x], { axis }, out) => fromStorage(out.shape, 'int32', K.argmax(storageOf(x!), x!.shape, axis)),

@@ -45,4 +45,11 @@ export function requireArity(op: string, avals: readonly Aval[], n: number): voi
   if (avals.length !== n) throw new PuregradError(op, `takes ${n} operand(s), got ${avals.length}`);
 }
 
+/** A shape must be a list of non-negative integers. */
+export function requireShape(op: string, shape: Shape): void {
+  if (!shape.every((d) => Number.isInteger(d) && d >= 0)) {
+    throw new PuregradError(op, `shape ${showShape(shape)} must list non-negative integers`);
+  }
+}
+
 export const sameShape = (a: Shape, b: Shape): boolean => a.length === b.length && a.every((d, i) => d === b[i]);

@@ -18,7 +18,7 @@ import { broadcastsTo, isPermutation, showShape, sizeOf } from '../tensor/shape.
 import type { Tensor } from '../tensor/tensor.ts';
 import { filled, fromStorage, storageOf } from '../tensor/tensor.ts';
 import { bind } from '../trace/core.ts';
-import { broadcastAll, requireArity, requireNumeric, sameDtype, sameShape } from './checks.ts';
+import { broadcastAll, requireArity, requireNumeric, requireShape, sameDtype, sameShape } from './checks.ts';
 
 const shapeOf = (x: Tensor | UndefinedPrimal): Shape => (x instanceof UndefinedPrimal ? x.aval.shape : x.shape);
 
@@ -100,6 +100,7 @@ export function unbroadcast(ct: Tensor, shape: Shape): Tensor {
 export const Reshape: PrimitiveDef<{ readonly shape: Shape }> = {
   name: 'reshape',
   abstractEval: ([x], { shape }) => {
+    requireShape('reshape', shape);
     if (sizeOf(shape) !== sizeOf(x!.shape)) {
       throw new PuregradError('reshape', `cannot reshape ${showShape(x!.shape)} (${sizeOf(x!.shape)} elements) to ${showShape(shape)} (${sizeOf(shape)} elements)`);
     }
@@ -133,6 +134,7 @@ export const Transpose: PrimitiveDef<{ readonly perm: readonly number[] }> = {
 export const Broadcast: PrimitiveDef<{ readonly shape: Shape }> = {
   name: 'broadcast',
   abstractEval: ([x], { shape }) => {
+    requireShape('broadcastTo', shape);
     if (!broadcastsTo(x!.shape, shape)) {
       throw new PuregradError('broadcastTo', `cannot broadcast ${showShape(x!.shape)} to ${showShape(shape)}`);
     }

@@ -37,7 +37,8 @@ function flatten(data: TensorLike, shape: Shape, out: Storage): void {
     if (axis === shape.length) {
       if (typeof node === 'number') out[k++] = node;
       else if (typeof node === 'boolean') out[k++] = node ? 1 : 0;
-      else throw new PuregradError('tensor', `ragged nested array: expected a number at depth ${axis}`);
+      else if (axis === 0) throw new PuregradError('tensor', `cannot make a tensor from ${node === null ? 'null' : typeof node}; pass a number, a boolean, nested arrays of them, or a typed array`);
+      else throw new PuregradError('tensor', `ragged nested array: expected a number at depth ${axis}, got ${Array.isArray(node) ? 'an array' : typeof node}`);
       return;
     }
     const arr = node as ArrayLike<TensorLike>;
@@ -50,10 +51,8 @@ function flatten(data: TensorLike, shape: Shape, out: Storage): void {
 }
 
 /**
- * A tensor from nested arrays, a typed array or a scalar.
- * @example
- * tensor([[1, 2], [3, 4]]).shape // => [2, 2]
- * tensor(new Float64Array([1, 2, 3]), { shape: [3] }).dtype // => "float64"
+ * A concrete tensor from nested arrays, a typed array or a scalar (a tensor is
+ * copied; the public `tensor` in `src/ops/create.ts` converts it instead).
  */
 export function tensor(data: TensorLike | Tensor, options: TensorOptions = {}): Tensor {
   if (data instanceof Tensor) {
@@ -78,7 +77,7 @@ export function tensor(data: TensorLike | Tensor, options: TensorOptions = {}): 
   const inferred = inferShape(data);
   const out = allocate(dtype, sizeOf(inferred));
   flatten(data, inferred, out);
-  if (dtype === 'bool') for (let i = 0; i < out.length; i++) out[i] = out[i] ? 1 : 0;
+  if (dtype === 'bool') for (let i = 0; i < out.length; i++) out[i] = out[i] !== 0 ? 1 : 0;
   const shape = options.shape ?? inferred;
   if (sizeOf(shape) !== out.length) {
     throw new PuregradError('tensor', `shape ${showShape(shape)} holds ${sizeOf(shape)} elements but the data has ${out.length}`);
@@ -86,13 +85,11 @@ export function tensor(data: TensorLike | Tensor, options: TensorOptions = {}): 
   return fromStorage(shape, dtype, out);
 }
 
+/** True when every leaf of nested arrays is a boolean (and there is one). */
 function isAllBool(data: TensorLike): boolean {
-  let node: TensorLike = data;
-  while (Array.isArray(node)) {
-    if (node.length === 0) return false;
-    node = node[0] as TensorLike;
-  }
-  return typeof node === 'boolean';
+  if (typeof data === 'boolean') return true;
+  if (!Array.isArray(data) || data.length === 0) return false;
+  return (data as readonly TensorLike[]).every(isAllBool);
 }
 
 /** A rank-0 tensor. */
@@ -117,6 +114,8 @@ export const ones = (shape: Shape, dtype: DType = 'float32'): Tensor => full(sha
 export function arange(start: number, stop?: number, step = 1, dtype: DType = 'float32'): Tensor {
   const [lo, hi] = stop === undefined ? [0, start] : [start, stop];
   if (step === 0) throw new PuregradError('arange', 'step must not be 0');
+  if (![lo, hi, step].every(Number.isFinite)) throw new PuregradError('arange', `start, stop and step must be finite numbers, got ${lo}, ${hi}, ${step}`);
+  if (dtype === 'bool') throw new PuregradError('arange', "a range of bools is not meaningful; use dtype 'int32' and compare");
   const n = Math.max(0, Math.ceil((hi - lo) / step));
   const out = allocate(dtype, n);
   for (let i = 0; i < n; i++) out[i] = lo + i * step;
@@ -126,6 +125,7 @@ export function arange(start: number, stop?: number, step = 1, dtype: DType = 'f
 /** `num` evenly spaced points from `start` to `stop`, both included. */
 export function linspace(start: number, stop: number, num: number, dtype: DType = 'float32'): Tensor {
   if (!Number.isInteger(num) || num < 0) throw new PuregradError('linspace', `num must be a non-negative integer, got ${num}`);
+  if (dtype === 'bool') throw new PuregradError('linspace', "evenly spaced bools are not meaningful; use a float dtype");
   const out = allocate(dtype, num);
   const step = num > 1 ? (stop - start) / (num - 1) : 0;
   for (let i = 0; i < num; i++) out[i] = i === num - 1 && num > 1 ? stop : start + i * step;

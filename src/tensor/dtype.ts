@@ -59,7 +59,7 @@ export function dtypeForTypedArray(data: ArrayBufferView): DType | undefined {
 /** Copy `src` into fresh storage of `dtype`; bool storage holds only 0 and 1. */
 export function storageFrom(src: ArrayLike<number>, dtype: DType): Storage {
   const out = allocate(dtype, src.length);
-  if (dtype === 'bool') for (let i = 0; i < src.length; i++) out[i] = src[i] ? 1 : 0;
+  if (dtype === 'bool') for (let i = 0; i < src.length; i++) out[i] = src[i] !== 0 ? 1 : 0; // NaN is true, as in NumPy
   else out.set(src);
   return out;
 }
