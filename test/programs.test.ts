@@ -87,10 +87,10 @@ describe('printed programs', () => {
       "{ lambda a:f32[4,2] ; b:f32[2] c:f32[3,2] d:f32[4,3]. let
           e:f32[4,2] = matmul d c
           f:f32[4,2] = add e b
-          g:bool[4,2] = greater f 0.0
-          h:f32[4,2] = select g f 0.0
+          g:bool[4,2] = greaterEqual 0.0 f
+          h:f32[4,2] = select g 0.0 f
           i:f32[] = reduceSum[axes=(0,1)] h
-          j:f32[4,2] = select g a 0.0
+          j:f32[4,2] = select g 0.0 a
           k:f32[2] = reduceSum[axes=(0)] j
           l:f32[3,4] = transpose[perm=(1,0)] d
           m:f32[3,2] = matmul l j

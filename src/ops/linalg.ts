@@ -41,8 +41,12 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   return out;
 }
 
-/** Inner product of two vectors; `matmul` otherwise. */
+/** Inner product of two vectors; a product with a scalar; `matmul` otherwise (as NumPy's `dot`). */
 export function dot(a: Tensor, b: Tensor): Tensor {
+  if (a.rank === 0 || b.rank === 0) {
+    const [x, y] = unify([a, b]) as [Tensor, Tensor];
+    return A.mul(x, y);
+  }
   if (a.rank === 1 && b.rank === 1) {
     if (a.shape[0] !== b.shape[0]) throw new PuregradError('dot', `vectors of lengths ${a.shape[0]} and ${b.shape[0]} differ`);
     const [x, y] = unify([a, b]) as [Tensor, Tensor];

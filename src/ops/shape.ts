@@ -50,11 +50,11 @@ export function squeeze(x: Tensor, axis?: number | readonly number[]): Tensor {
   const list = axis === undefined ? x.shape.flatMap((d, i) => (d === 1 ? [i] : [])) : typeof axis === 'number' ? [axis] : axis;
   const axes = list.map((a) => {
     const n = normalizeAxis(a, x.rank);
-    if (n === undefined || x.shape[n] !== 1) {
-      throw new PuregradError('squeeze', `axis ${a} of shape ${showShape(x.shape)} does not have length 1`);
-    }
+    if (n === undefined) throw new PuregradError('squeeze', `axis ${a} is out of range for shape ${showShape(x.shape)}`);
+    if (x.shape[n] !== 1) throw new PuregradError('squeeze', `axis ${a} of shape ${showShape(x.shape)} has length ${x.shape[n]}, not 1`);
     return n;
   });
+  if (new Set(axes).size !== axes.length) throw new PuregradError('squeeze', `axis (${list.join(',')}) names an axis twice`);
   return L.reshape(x, x.shape.filter((_, i) => !axes.includes(i)));
 }
 
@@ -71,29 +71,42 @@ export function stack(xs: readonly Tensor[], axis = 0): Tensor {
   if (xs.length === 0) throw new PuregradError('stack', 'needs at least one tensor');
   const a = normalizeAxis(axis, xs[0]!.rank + 1);
   if (a === undefined) throw new PuregradError('stack', `axis ${axis} is out of range for shape ${showShape(xs[0]!.shape)}`);
+  const first = xs[0]!.shape;
+  const odd = xs.find((x) => x.rank !== first.length || x.shape.some((d, i) => d !== first[i]));
+  if (odd !== undefined) throw new PuregradError('stack', `tensors must all have one shape, got ${showShape(first)} and ${showShape(odd.shape)}`);
   return I.concatenate(unify(xs).map((x) => expandDims(x, a)), a);
 }
 
 /**
- * The block `x[begin[i] : end[i]]` on each axis given (missing axes are kept
- * whole; negative bounds count from the end, as in Python).
+ * The block `x[begin[i] : end[i]]` on each axis given, as Python slices it:
+ * missing axes are kept whole, negative bounds count from the end, bounds
+ * past either end are clamped, and an end before its begin gives an empty axis.
  */
 export function slice(x: Tensor, begin: readonly number[], end?: readonly number[]): Tensor {
   if (begin.length > x.rank || (end !== undefined && end.length > x.rank)) {
     throw new PuregradError('slice', `bounds for ${Math.max(begin.length, end?.length ?? 0)} axes given, but shape ${showShape(x.shape)} has ${x.rank}`);
   }
-  const wrap = (v: number, d: number): number => (v < 0 ? v + d : v);
-  const starts = x.shape.map((d, i) => wrap(begin[i] ?? 0, d));
-  const limits = x.shape.map((d, i) => wrap(end?.[i] ?? d, d));
+  const bad = [...begin, ...(end ?? [])].find((v) => !Number.isInteger(v));
+  if (bad !== undefined) throw new PuregradError('slice', `bounds must be integers, got ${bad}`);
+  const clamp = (v: number, d: number): number => Math.min(d, Math.max(0, v < 0 ? v + d : v));
+  const starts = x.shape.map((d, i) => clamp(begin[i] ?? 0, d));
+  const limits = x.shape.map((d, i) => Math.max(starts[i]!, clamp(end?.[i] ?? d, d)));
   return I.slice(x, starts, limits);
 }
 
 /**
  * Entries of `x` at integer `indices` along `axis` (of the flattened tensor
- * when `axis` is absent, as NumPy's `take`). Gradients scatter-add back, so an
- * index taken twice gets both contributions.
+ * when `axis` is absent, as NumPy's `take`); negative indices count from the
+ * end. Gradients scatter-add back, so an index taken twice gets both
+ * contributions. An out-of-range index is an error when its value is known;
+ * under `jit` or `vmap`, where it is not, it is clamped to the axis (as JAX
+ * does for indexing), so no example ever reads another's data.
  */
 export function take(x: Tensor, indices: Tensor | readonly number[], options: { readonly axis?: number } = {}): Tensor {
+  if (!(indices instanceof Tensor)) {
+    const bad = indices.find((i) => !Number.isInteger(i));
+    if (bad !== undefined) throw new PuregradError('take', `indices must be integers, got ${bad}`);
+  }
   const idx = indices instanceof Tensor ? indices : tensor(indices, { dtype: 'int32' });
   if (idx.dtype !== 'int32') throw new PuregradError('take', `indices must be int32, got ${idx.dtype}`);
   const src = options.axis === undefined ? L.reshape(x, [x.size]) : x;
@@ -105,9 +118,11 @@ export function take(x: Tensor, indices: Tensor | readonly number[], options: { 
     const bad = Array.from(known.toTypedArray()).find((i) => i < -n || i >= n);
     if (bad !== undefined) throw new PuregradError('take', `index ${bad} is out of range for axis ${axis} of length ${n}`);
   }
-  const zero = tensor(0, { dtype: 'int32' });
-  const wrapped = L.select(A.greaterEqual(idx, zero), idx, L.add(idx, tensor(n, { dtype: 'int32' })));
-  return I.gather(src, known !== undefined && Array.from(known.toTypedArray()).every((i) => i >= 0) ? idx : wrapped, axis);
+  if (known !== undefined && Array.from(known.toTypedArray()).every((i) => i >= 0)) return I.gather(src, idx, axis);
+  const int = (v: number) => tensor(v, { dtype: 'int32' });
+  const wrapped = L.select(A.greaterEqual(idx, int(0)), idx, L.add(idx, int(n)));
+  const clamped = L.select(A.greater(wrapped, int(n - 1)), int(n - 1), L.select(A.greater(int(0), wrapped), int(0), wrapped));
+  return I.gather(src, clamped, axis);
 }
 
 /** One-hot encoding: a new last axis of length `depth` with 1 at each index. */
