@@ -147,11 +147,11 @@ export function cond<A extends readonly unknown[], R>(
   ...operands: A
 ): R {
   const p = pred instanceof Tensor ? pred : new Tensor([], 'bool', Uint8Array.of(pred ? 1 : 0));
-  const [leaves, inDef] = tensorLeaves('cond', operands);
+  const [leaves, inDef] = tensorLeaves('cond', operands, 'the operands');
   const traced: { closed: Closed; outDef: TreeDef }[] = [falseFn, trueFn].map((fn) => {
     let outDef: TreeDef | undefined;
     const closed = traceClosed((xs) => {
-      const [outs, def] = tensorLeaves('cond', fn(...(unflatten(inDef, xs) as unknown as A)));
+      const [outs, def] = tensorLeaves('cond', fn(...(unflatten(inDef, xs) as unknown as A)), "a branch's result");
       outDef = def;
       return outs;
     }, leaves);

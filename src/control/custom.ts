@@ -89,6 +89,7 @@ export const CustomJvp: MultiPrimitiveDef<CustomJvpParams> = {
     if (tangents.slice(0, numConsts).some((t) => t !== null && t !== undefined)) return ordinaryJvp(fun, primals, tangents);
     const args = primals.slice(numConsts);
     const [outs, touts] = rule(args, args.map((a, i) => tangents[numConsts + i] ?? zerosOf(a)));
+    checkLike('customJvp', 'the rule\'s primal output', outs, outAvals(fun));
     checkLike('customJvp', 'the rule\'s tangent output', touts, outAvals(fun));
     return [outs, touts];
   },
@@ -195,7 +196,7 @@ function flatFunction<A extends readonly unknown[], R>(op: string, f: (...args: 
   const [leaves, inDef] = tensorLeaves(op, args);
   let outDef: TreeDef | undefined;
   const closed = traceClosed((xs) => {
-    const [outs, def] = tensorLeaves(op, f(...(unflatten(inDef, xs) as unknown as A)));
+    const [outs, def] = tensorLeaves(op, f(...(unflatten(inDef, xs) as unknown as A)), "the function's result");
     outDef = def;
     return outs;
   }, leaves);
@@ -217,7 +218,7 @@ export function customJvp<A extends readonly unknown[], R>(
     const { leaves, inDef, outDef, closed } = flatFunction('customJvp', f, args);
     const rule: FlatRule = (ps, ts) => {
       const [out, tout] = jvpRule(unflatten(inDef, ps) as unknown as A, unflatten(inDef, ts) as unknown as A);
-      return [tensorLeaves('customJvp', out)[0], tensorLeaves('customJvp', tout)[0]];
+      return [tensorLeaves('customJvp', out, "the rule's primal result")[0], tensorLeaves('customJvp', tout, "the rule's tangent result")[0]];
     };
     const outs = bindMulti(CustomJvp, [...closed.consts, ...leaves], { fun: closed.program, numConsts: closed.consts.length, rule });
     return unflatten(outDef, [...outs]) as R;
@@ -241,13 +242,13 @@ export function customVjp<A extends readonly unknown[], R, Res>(
     let resDef: TreeDef | undefined;
     const flatFwd: FlatFwd = (xs) => {
       const [out, res] = fwd(...(unflatten(inDef, xs) as unknown as A));
-      const [rs, rdef] = tensorLeaves('customVjp', res);
+      const [rs, rdef] = tensorLeaves('customVjp', res, "fwd's residuals");
       resDef = rdef;
-      return [tensorLeaves('customVjp', out)[0], rs];
+      return [tensorLeaves('customVjp', out, "fwd's result")[0], rs];
     };
     const flatBwd: FlatBwd = (rs, cts) => {
       const cotangents = bwd(unflatten(resDef!, rs) as Res, unflatten(outDef, cts) as R);
-      return tensorLeaves('customVjp', cotangents)[0];
+      return tensorLeaves('customVjp', cotangents, "bwd's result")[0];
     };
     const outs = bindMulti(CustomVjp, [...closed.consts, ...leaves], { fun: closed.program, numConsts: closed.consts.length, fwd: flatFwd, bwd: flatBwd });
     return unflatten(outDef, [...outs]) as R;

@@ -226,12 +226,15 @@ export interface ScanOptions {
  * cumsum(tensor([1, 2, 3])) // => [1, 3, 6]
  */
 export function scan<C, X, Y>(f: (carry: C, x: X) => readonly [C, Y], init: C, xs: X, options: ScanOptions = {}): [C, Y] {
-  const [carry, carryDef] = tensorLeaves('scan', init);
-  const [xLeaves, xDef] = tensorLeaves('scan', xs);
+  const [carry, carryDef] = tensorLeaves('scan', init, 'the initial carry');
+  const [xLeaves, xDef] = tensorLeaves('scan', xs, 'xs');
+  const scalarX = xLeaves.find((x) => x.rank === 0);
+  if (scalarX !== undefined) throw new PuregradError('scan', 'a leaf of xs is a scalar (shape []); every leaf needs a leading axis to loop over');
   const length = options.length ?? xLeaves[0]?.shape[0];
   if (length === undefined) throw new PuregradError('scan', 'xs has no tensors, so give the number of steps as { length }');
+  if (!Number.isInteger(length) || length < 0) throw new PuregradError('scan', `length must be a non-negative integer, got ${length}`);
   xLeaves.forEach((x) => {
-    if (x.rank === 0 || x.shape[0] !== length) {
+    if (x.shape[0] !== length) {
       throw new PuregradError('scan', `every leaf of xs must have leading axis ${length}, got shape ${showShape(x.shape)}`);
     }
   });
@@ -240,9 +243,13 @@ export function scan<C, X, Y>(f: (carry: C, x: X) => readonly [C, Y], init: C, x
   const body = traceClosed((a) => {
     const c = unflatten(carryDef, a.slice(0, carry.length)) as C;
     const x = unflatten(xDef, a.slice(carry.length)) as X;
-    const [c2, y] = f(c, x);
-    const [cs, cdef] = tensorLeaves('scan', c2);
-    const [ys, ydef] = tensorLeaves('scan', y);
+    const result: unknown = f(c, x);
+    if (!Array.isArray(result) || result.length !== 2) {
+      throw new PuregradError('scan', 'the body must return a pair [carry, y] (use null for y when there is nothing to stack)');
+    }
+    const [c2, y] = result as [C, Y];
+    const [cs, cdef] = tensorLeaves('scan', c2, "the body's carry");
+    const [ys, ydef] = tensorLeaves('scan', y, "the body's y");
     outCarryDef = cdef;
     yDef = ydef;
     return [...cs, ...ys];

@@ -36,7 +36,10 @@ export const Mul: PrimitiveDef<{}> = {
     (t, [x]) => mul(x!, t),
   ),
   transpose: (ct, [x, y]) => {
-    if (x instanceof UndefinedPrimal && y instanceof UndefinedPrimal) throw new Error('internal: mul is not linear in both operands at once');
+    if (x instanceof UndefinedPrimal && y instanceof UndefinedPrimal) {
+      throw new PuregradError('grad', 'a tangent was multiplied by a tangent, so the derivative is not linear; ' +
+        'a customJvp rule must be linear in the tangents (multiply them only by primal values)');
+    }
     return x instanceof UndefinedPrimal
       ? [unbroadcast(mul(ct, y as Tensor), x.aval.shape), null]
       : [null, unbroadcast(mul(x as Tensor, ct), (y as UndefinedPrimal).aval.shape)];
@@ -54,7 +57,10 @@ export const Div: PrimitiveDef<{}> = {
     (t, [, y], out) => neg(mul(t, div(out, y!))),
   ),
   transpose: (ct, [x, y]) => {
-    if (!(x instanceof UndefinedPrimal) || y instanceof UndefinedPrimal) throw new Error('internal: div is linear only in its numerator');
+    if (!(x instanceof UndefinedPrimal) || y instanceof UndefinedPrimal) {
+      throw new PuregradError('grad', 'a tangent was divided by a tangent, so the derivative is not linear; ' +
+        'a customJvp rule must be linear in the tangents (divide them only by primal values)');
+    }
     return [unbroadcast(div(ct, y as Tensor), x.aval.shape), null];
   },
   batch: (xs, dims) => broadcastingBatch(Div, xs, dims, {}),

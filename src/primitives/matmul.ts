@@ -36,10 +36,15 @@ export const Matmul: PrimitiveDef<{}> = {
     (t, [, b]) => matmul(t, b!),
     (t, [a]) => matmul(a!, t),
   ),
-  transpose: (ct, [a, b]) =>
-    a instanceof UndefinedPrimal
+  transpose: (ct, [a, b]) => {
+    if (a instanceof UndefinedPrimal && b instanceof UndefinedPrimal) {
+      throw new PuregradError('grad', 'a tangent was multiplied by a tangent in matmul, so the derivative is not linear; ' +
+        'a customJvp rule must be linear in the tangents');
+    }
+    return a instanceof UndefinedPrimal
       ? [matmul(ct, swapLast(b as Tensor)), null]
-      : [null, matmul(swapLast(a as Tensor), ct)],
+      : [null, matmul(swapLast(a as Tensor), ct)];
+  },
   batch: (xs, dims) => {
     const size = batchSize(xs, dims);
     return [matmul(batchAtFront(xs[0]!, dims[0]!, size), batchAtFront(xs[1]!, dims[1]!, size)), 0];

@@ -37,10 +37,11 @@ export class PuregradError extends Error {
 
 /** Reading a value that only exists when the program runs (under `jit` or `makeProgram`). */
 export class ConcretizationError extends PuregradError {
-  constructor(what: string) {
+  /** `why` says what makes the value unknown (which transformation traces it). */
+  constructor(what: string, why = 'it is traced into a program (by jit or makeProgram, or as a cond, scan or custom-rule body)') {
     super(
       what,
-      'this tensor is abstract here (traced by jit or makeProgram), so its value is not known yet. ' +
+      `this tensor's value is not known here: ${why}. ` +
         'Branch with `where(cond, x, y)` or `cond(pred, trueFn, falseFn, ...)` instead of reading the value.',
     );
     this.name = 'ConcretizationError';

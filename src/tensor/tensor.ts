@@ -69,10 +69,15 @@ export class Tensor {
     return this;
   }
 
+  /** Why the value is not known, for the error message (tracers say which transformation holds it). @internal */
+  unknownBecause(): string | undefined {
+    return undefined;
+  }
+
   /** The known value, or a `ConcretizationError` naming what tried to read it. @internal */
   concrete(reader = 'reading a value'): Tensor {
     const v = this.knownValue();
-    if (v === undefined) throw new ConcretizationError(reader);
+    if (v === undefined) throw new ConcretizationError(reader, this.unknownBecause());
     return v;
   }
 

@@ -22,6 +22,9 @@ export class BatchTracer extends Tracer {
   override knownValue(): Tensor | undefined {
     return this.dim === null ? this.val.knownValue() : undefined;
   }
+  override unknownBecause(): string | undefined {
+    return this.dim === null ? this.val.unknownBecause() : 'it is batched by vmap, so it holds one value per example';
+  }
 }
 
 export class BatchTrace extends Trace {

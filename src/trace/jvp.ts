@@ -21,6 +21,9 @@ export class JvpTracer extends Tracer {
   override knownValue(): Tensor | undefined {
     return this.primal.knownValue();
   }
+  override unknownBecause(): string | undefined {
+    return this.primal.unknownBecause();
+  }
 }
 
 export class JvpTrace extends Trace {

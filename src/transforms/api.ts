@@ -17,16 +17,20 @@ import { withMain } from '../trace/core.ts';
 import { jvpFlat, linearizeFlat } from './ad.ts';
 import { transposeProgram } from './transpose.ts';
 
-/** Flatten a tree whose leaves must all be tensors. */
-export function tensorLeaves(op: string, tree: unknown): [Tensor[], TreeDef] {
+/** Flatten a tree whose leaves must all be tensors; `what` names the tree in errors. */
+export function tensorLeaves(op: string, tree: unknown, what = 'the arguments'): [Tensor[], TreeDef] {
   const [leaves, def] = flatten(tree as Tree<unknown>);
   leaves.forEach((l, i) => {
     if (!(l instanceof Tensor)) {
-      throw new PuregradError(op, `leaf ${i} of the arguments is ${typeof l === 'number' ? `the number ${l}` : typeof l}, not a tensor; wrap numbers with scalar(x) or tensor([...])`);
+      throw new PuregradError(op, `leaf ${i} of ${what} is ${describe(l)}, not a tensor; ` +
+        (typeof l === 'number' ? 'wrap numbers with scalar(x) or tensor([...])' : 'trees are plain objects and arrays with tensors at the leaves'));
     }
   });
   return [leaves as Tensor[], def];
 }
+
+const describe = (l: unknown): string =>
+  typeof l === 'number' ? `the number ${l}` : typeof l === 'string' ? `the string ${JSON.stringify(l)}` : typeof l === 'object' && l !== null ? `a ${l.constructor?.name ?? 'object'}` : typeof l;
 
 const zerosLike = (x: Tensor): Tensor => filled(x.shape, x.dtype, 0);
 
@@ -39,7 +43,7 @@ const zerosLike = (x: Tensor): Tensor => filled(x.shape, x.dtype, 0);
  */
 export function jvp<A extends readonly unknown[], R>(f: (...args: A) => R, primals: A, tangents: A): [R, R] {
   const [xs, inDef] = tensorLeaves('jvp', primals);
-  const [ts, tDef] = tensorLeaves('jvp', tangents);
+  const [ts, tDef] = tensorLeaves('jvp', tangents, 'the tangents');
   if (!sameStructure(inDef, tDef)) {
     throw new PuregradError('jvp', `tangents have structure ${showStructure(tDef)} but primals have ${showStructure(inDef)}`);
   }
@@ -52,7 +56,7 @@ export function jvp<A extends readonly unknown[], R>(f: (...args: A) => R, prima
   let outDef: TreeDef | undefined;
   const r = jvpFlat(
     (leaves) => {
-      const [outs, def] = tensorLeaves('jvp', f(...(unflatten(inDef, leaves) as unknown as A)));
+      const [outs, def] = tensorLeaves('jvp', f(...(unflatten(inDef, leaves) as unknown as A)), "the function's result");
       outDef = def;
       return { outs };
     },
@@ -75,20 +79,20 @@ export function vjp<A extends readonly unknown[], R>(f: (...args: A) => R, ...pr
   const [xs, inDef] = tensorLeaves('vjp', primals);
   let outDef: TreeDef | undefined;
   const lin = linearizeFlat((leaves) => {
-    const [outs, def] = tensorLeaves('vjp', f(...(unflatten(inDef, leaves) as unknown as A)));
+    const [outs, def] = tensorLeaves('vjp', f(...(unflatten(inDef, leaves) as unknown as A)), "the function's result");
     outDef = def;
     return { outs };
   }, xs);
   const out = unflatten(outDef!, lin.outs) as R;
   const back = (cotangent: R): A => {
-    const [cts, ctDef] = tensorLeaves('vjp', cotangent);
+    const [cts, ctDef] = tensorLeaves('vjp', cotangent, 'the cotangent');
     if (!sameStructure(ctDef, outDef!)) {
       throw new PuregradError('vjp', `the cotangent has structure ${showStructure(ctDef)} but the output has ${showStructure(outDef!)}`);
     }
     cts.forEach((c, i) => {
       const o = lin.outs[i]!;
-      if (!shapeEq(c.shape, o.shape)) {
-        throw new PuregradError('vjp', `cotangent ${i} has shape ${showShape(c.shape)} but the output has shape ${showShape(o.shape)}`);
+      if (!shapeEq(c.shape, o.shape) || c.dtype !== o.dtype) {
+        throw new PuregradError('vjp', `cotangent ${i} is ${c.dtype}${showShape(c.shape)} but the output is ${o.dtype}${showShape(o.shape)}; they must match`);
       }
     });
     return unflatten(inDef, inputCotangents(lin.linear, lin.differentiable, xs, cts)) as unknown as A;
@@ -164,6 +168,7 @@ function valueAndGradImpl(op: string, f: (...args: never[]) => unknown, options:
         throw new PuregradError(op, `argnums ${n} is out of range for a call with ${args.length} argument(s)`);
       }
     });
+    if (new Set(nums).size !== nums.length) throw new PuregradError(op, `argnums (${nums.join(',')}) names an argument twice`);
     const diffArgs = nums.map((n) => args[n]);
     const [xs, inDef] = tensorLeaves(op, diffArgs);
     xs.forEach((x) => {
@@ -212,7 +217,7 @@ export function makeProgram<A extends readonly unknown[]>(f: (...args: A) => unk
       (main) => {
         const builder = main.trace as BuilderTrace;
         const ins = xs.map((x) => builder.newArg(x));
-        const [outs] = tensorLeaves('makeProgram', f(...(unflatten(inDef, ins) as unknown as A)));
+        const [outs] = tensorLeaves('makeProgram', f(...(unflatten(inDef, ins) as unknown as A)), "the function's result");
         return builder.build(ins, outs);
       },
     );

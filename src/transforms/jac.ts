@@ -86,7 +86,7 @@ export function jacfwd<A extends readonly unknown[]>(f: (...args: A) => unknown,
   return withArgnums<A>('jacfwd', options, (args, argnum) => {
     const g = partial(f, args, argnum);
     const [xs, inDef] = tensorLeaves('jacfwd', args[argnum]);
-    const y0 = tensorLeaves('jacfwd', g(args[argnum]));
+    const y0 = tensorLeaves('jacfwd', g(args[argnum]), "the function's result");
     const [ys, outDef] = y0;
     if (xs.length === 0 || xs.every((x) => x.size === 0)) {
       return assemble(ys.map((y) => xs.map((x) => reshape(zerosFor(y, x), [...y.shape, ...x.shape]))), outDef, inDef);
@@ -109,7 +109,7 @@ export function jacrev<A extends readonly unknown[]>(f: (...args: A) => unknown,
     const g = partial(f, args, argnum);
     const [xs, inDef] = tensorLeaves('jacrev', args[argnum]);
     const [y, back] = vjp(g, args[argnum]);
-    const [ys, outDef] = tensorLeaves('jacrev', y);
+    const [ys, outDef] = tensorLeaves('jacrev', y, "the function's result");
     if (ys.length === 0 || ys.every((l) => l.size === 0)) {
       return assemble(ys.map((yl) => xs.map((x) => reshape(zerosFor(yl, x), [...yl.shape, ...x.shape]))), outDef, inDef);
     }

@@ -22,7 +22,7 @@ import { SHORT_NAME } from '../tensor/dtype.ts';
 import { PuregradError } from '../tensor/errors.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import type { Tree, TreeDef } from '../tree/tree.ts';
-import { flatten, showStructure, unflatten } from '../tree/tree.ts';
+import { flatten, unflatten } from '../tree/tree.ts';
 import { BuilderTrace } from '../trace/builder.ts';
 import { Tracer, withMain } from '../trace/core.ts';
 import { evalProgram } from './eval.ts';
@@ -70,7 +70,7 @@ export function jit<A extends readonly unknown[], R>(f: (...args: A) => R): Jitt
       }
     });
     const tensors = leaves.filter((l): l is Tensor => l instanceof Tensor);
-    const key = `${showStructure(inDef)}|${leaves.map(signatureOf).join(';')}`;
+    const key = `${JSON.stringify(inDef)}|${leaves.map(signatureOf).join(';')}`;
     const hit = cache.get(key);
     if (hit !== undefined) return [hit, tensors];
     const entry = trace(f as (...args: never) => unknown, leaves, inDef);

@@ -61,7 +61,7 @@ export function vmap<A extends readonly unknown[], R>(f: (...args: A) => R, opti
       (main) => {
         const trace = main.trace as BatchTrace;
         const ins = leaves.map((x, i) => new BatchTracer(trace, x, dims[i]!));
-        const [ys, def] = tensorLeaves('vmap', f(...(unflatten(inDef, ins) as unknown as A)));
+        const [ys, def] = tensorLeaves('vmap', f(...(unflatten(inDef, ins) as unknown as A)), "the function's result");
         outDef = def;
         return ys.map((y) => (y instanceof BatchTracer && y.trace.main === main ? ([y.val, y.dim] as const) : ([y, null] as const)));
       },
