@@ -370,3 +370,16 @@ describe('regressions', () => {
     }
   });
 });
+
+describe('printing', () => {
+  it('float32 values print as their shortest float32 decimal, -0 keeps its sign', () => {
+    expect(tensor([0.1, -0]).toString()).toBe('Tensor<float32[2]> [0.1,-0]');
+    expect(tensor([0.1], { dtype: 'float64' }).toString()).toBe('Tensor<float64[1]> [0.1]');
+  });
+
+  it('large tensors print summarized', () => {
+    const text = zeros([1000, 1000]).toString();
+    expect(text.length).toBeLessThan(400);
+    expect(text).toContain('...');
+  });
+});

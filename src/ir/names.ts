@@ -9,6 +9,7 @@
  */
 
 import type { DType } from '../tensor/dtype.ts';
+import { showFloat } from '../tensor/format.ts';
 import { SHORT_NAME } from '../tensor/dtype.ts';
 import type { Aval } from './primitive.ts';
 
@@ -66,7 +67,7 @@ export function nestedPrograms(params: object): { readonly path: string; readonl
  */
 export function nameVars(program: ProgramView, names: Map<AtomView, string> = new Map()): Map<AtomView, string> {
   const name = (a: AtomView | null): void => {
-    if (a !== null && !isLiteral(a) && !names.has(a)) names.set(a, varName(names.size));
+    if (a !== null && !isLiteral(a) && !names.has(a)) names.set(a, nextName(names));
   };
   program.consts.forEach((c) => name(c.v));
   program.inputs.forEach(name);
@@ -77,6 +78,19 @@ export function nameVars(program: ProgramView, names: Map<AtomView, string> = ne
   }
   program.outputs.forEach(name);
   return names;
+}
+
+/** Words of the printed format, never used as variable names. */
+const RESERVED = new Set(['in', 'let', 'lambda']);
+const counters = new WeakMap<Map<AtomView, string>, number>();
+
+/** The next unused name for a naming in progress. */
+function nextName(names: Map<AtomView, string>): string {
+  let i = counters.get(names) ?? names.size;
+  let candidate = varName(i++);
+  while (RESERVED.has(candidate)) candidate = varName(i++);
+  counters.set(names, i);
+  return candidate;
 }
 
 function varName(i: number): string {
@@ -93,9 +107,13 @@ export const showAval = (a: Aval): string => `${SHORT_NAME[a.dtype]}[${a.shape.j
 
 export function showLiteral(l: AtomView): string {
   const v = l.value!.item();
-  if (l.value!.dtype === 'bool') return v ? 'True' : 'False';
-  return Number.isInteger(v) && l.value!.dtype.startsWith('float') ? `${v}.0` : String(v);
+  const dtype = l.value!.dtype;
+  if (dtype === 'bool') return v ? 'True' : 'False';
+  if (dtype === 'int32') return String(v);
+  const text = showFloat(v, dtype === 'float32');
+  return /^-?\d+$/.test(text) ? `${text}.0` : text; // 2.0, but 1e+21 and NaN as they are
 }
+
 
 /** A shape-and-dtype record (as in the params of `customVjpBackward`). */
 const isAval = (v: unknown): v is { shape: readonly number[]; dtype: 'float32' | 'float64' | 'int32' | 'bool' } =>

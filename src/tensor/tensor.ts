@@ -14,6 +14,7 @@ import { allocate, storageFrom } from './dtype.ts';
 import type { Shape } from './shape.ts';
 import { sizeOf, showShape } from './shape.ts';
 import { ConcretizationError, PuregradError } from './errors.ts';
+import { formatValues } from './format.ts';
 
 /** Nested JavaScript arrays as returned by `toArray()`. */
 export type NestedArray = number | boolean | readonly NestedArray[];
@@ -125,12 +126,9 @@ export class Tensor {
   toString(): string {
     const head = `Tensor<${this.dtype}${showShape(this.shape)}>`;
     const t = this.knownValue();
-    return t === undefined ? head : `${head} ${showNested(t.toArray())}`;
+    return t === undefined ? head : `${head} ${formatValues(storageOf(t), t.shape, t.dtype)}`;
   }
 }
-
-/** Nested values as text, keeping NaN and ±Infinity (which JSON would print as null). */
-const showNested = (v: NestedArray): string => (Array.isArray(v) ? `[${v.map(showNested).join(',')}]` : String(v));
 
 /**
  * The buffer of a concrete tensor, for kernels. Internal: never re-exported from
