@@ -168,3 +168,13 @@ describe('NaN-safe masking', () => {
     expect(Array.from(safe(x).toTypedArray())).toEqual(Array.from(naive(x).toTypedArray()));
   });
 });
+
+describe('the law kit on reverse-only functions', () => {
+  it('checkGradientLaws checks a customVjp function with forwardMode: false, and reports a wrong bwd readably', () => {
+    const good = customVjp((x: Tensor) => mul(x, sin(x)), (x: Tensor) => [mul(x, sin(x)), x] as const, (x: Tensor, g: Tensor) => [mul(g, add(sin(x), mul(x, x.cos())))] as [Tensor]);
+    checkGradientLaws((x) => good(x), fc.tuple(tensorOf([3])), { numRuns: 10, forwardMode: false });
+    const bad = customVjp((x: Tensor) => mul(x, sin(x)), (x: Tensor) => [mul(x, sin(x)), x] as const, (x: Tensor, g: Tensor) => [mul(g, sin(x))] as [Tensor]);
+    expect(() => checkGradientLaws((x) => bad(x), fc.tuple(tensorOf([3])), { numRuns: 10, forwardMode: false, secondOrder: false }))
+      .toThrow(/J\^T u, v/);
+  });
+});

@@ -211,3 +211,20 @@ describe('Jacobians of trees', () => {
     expect(H.b.b.toArray()).toEqual([[0]]);
   });
 });
+
+describe('types users rely on', () => {
+  interface P { readonly w: Tensor; readonly b: Tensor }
+  const p: P = { w: f64([1]), b: f64([2]) };
+
+  it('hasAux infers the aux type without `as const`; tree.map keeps the parameter type; customVjp needs no casts', async () => {
+    const { customVjp, sub } = await import('../src/index.ts');
+    const [g, aux] = grad((q: P) => [sum(q.w), 3], { hasAux: true })(p);
+    expectTypeOf(g).toEqualTypeOf<P>();
+    expectTypeOf(aux).toEqualTypeOf<number>();
+    const updated = tree.map((a: Tensor, d: Tensor) => sub(a, d), p, g);
+    expectTypeOf(updated).toEqualTypeOf<P>();
+    const clip = customVjp((x: Tensor) => x, (x: Tensor) => [x, null], (_r, ct) => [ct]);
+    near(grad((x: Tensor) => clip(x))(scalar(1, 'float64')), 1);
+    expect(aux).toBe(3);
+  });
+});

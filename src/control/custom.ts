@@ -235,7 +235,7 @@ export function customJvp<A extends readonly unknown[], R>(
 export function customVjp<A extends readonly unknown[], R, Res>(
   f: (...args: A) => R,
   fwd: (...args: A) => readonly [R, Res],
-  bwd: (residuals: Res, cotangent: R) => A,
+  bwd: (residuals: Res, cotangent: R) => readonly [...A],
 ): (...args: A) => R {
   return (...args: A) => {
     const { leaves, inDef, outDef, closed } = flatFunction('customVjp', f, args);

@@ -45,9 +45,13 @@ export function softmaxCrossEntropy(logits: Tensor, targets: Tensor): Tensor {
 
 /** Softmax cross-entropy against integer class labels. */
 export function sparseSoftmaxCrossEntropy(logits: Tensor, labels: Tensor): Tensor {
-  if (labels.dtype !== 'int32' || !shapeEq(labels.shape, logits.shape.slice(0, -1))) {
-    throw new PuregradError('sparseSoftmaxCrossEntropy', `labels must be int32 of shape ${showShape(logits.shape.slice(0, -1))}, got ${labels.dtype}${showShape(labels.shape)}`);
+  if (logits.rank === 0 || labels.dtype !== 'int32' || !shapeEq(labels.shape, logits.shape.slice(0, -1))) {
+    throw new PuregradError('sparseSoftmaxCrossEntropy', `labels must be int32 of shape ${showShape(logits.shape.slice(0, -1))} for logits of shape ${showShape(logits.shape)}, got ${labels.dtype}${showShape(labels.shape)}`);
   }
+  const classes = logits.shape[logits.rank - 1]!;
+  const known = labels.knownValue();
+  const bad = known === undefined ? undefined : Array.from(known.toTypedArray()).find((l) => l < 0 || l >= classes);
+  if (bad !== undefined) throw new PuregradError('sparseSoftmaxCrossEntropy', `label ${bad} is not a class index in [0, ${classes})`);
   return softmaxCrossEntropy(logits, oneHot(labels, logits.shape[logits.rank - 1]!, { dtype: logits.dtype }));
 }
 

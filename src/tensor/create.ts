@@ -77,12 +77,28 @@ export function tensor(data: TensorLike | Tensor, options: TensorOptions = {}): 
   const inferred = inferShape(data);
   const out = allocate(dtype, sizeOf(inferred));
   flatten(data, inferred, out);
+  if (dtype === 'int32') {
+    const bad = firstOutOfInt32(data);
+    if (bad !== undefined) throw new PuregradError('tensor', `${bad} does not fit int32; use a float dtype`);
+  }
   if (dtype === 'bool') for (let i = 0; i < out.length; i++) out[i] = out[i] !== 0 ? 1 : 0;
   const shape = options.shape ?? inferred;
   if (sizeOf(shape) !== out.length) {
     throw new PuregradError('tensor', `shape ${showShape(shape)} holds ${sizeOf(shape)} elements but the data has ${out.length}`);
   }
   return fromStorage(shape, dtype, out);
+}
+
+/** The first number in nested arrays outside int32's range, if any. */
+function firstOutOfInt32(data: TensorLike): number | undefined {
+  if (typeof data === 'number') return Number.isFinite(data) && (data < -(2 ** 31) || data > 2 ** 31 - 1) ? data : undefined;
+  if (Array.isArray(data)) {
+    for (const d of data as readonly TensorLike[]) {
+      const bad = firstOutOfInt32(d);
+      if (bad !== undefined) return bad;
+    }
+  }
+  return undefined;
 }
 
 /** True when every leaf of nested arrays is a boolean (and there is one). */

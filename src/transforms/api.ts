@@ -12,7 +12,7 @@ import { shapeEq, showShape } from '../tensor/shape.ts';
 import { filled, Tensor } from '../tensor/tensor.ts';
 import type { Tree, TreeDef } from '../tree/tree.ts';
 import { flatten, sameStructure, showStructure, unflatten } from '../tree/tree.ts';
-import { BuilderTrace } from '../trace/builder.ts';
+import { BuilderTrace, BuilderTracer } from '../trace/builder.ts';
 import { withMain } from '../trace/core.ts';
 import { jvpFlat, linearizeFlat } from './ad.ts';
 import { transposeProgram } from './transpose.ts';
@@ -126,14 +126,16 @@ export interface GradOptions<N extends Argnums> {
  * const loss = (p: { w: Tensor }) => sum(mul(p.w, p.w))
  * grad(loss)({ w: tensor([1, 2]) }) // => { "w": [2, 4] }
  */
-export function grad<A extends readonly unknown[], const N extends Argnums = 0>(
-  f: (...args: A) => Tensor,
-  options?: GradOptions<N> & { readonly hasAux?: false },
-): (...args: A) => GradOf<A, N>;
+// The hasAux overload comes first: TypeScript fixes a callback's return type at the
+// first overload it tries, and only a tuple context makes `[loss, aux]` a pair.
 export function grad<A extends readonly unknown[], Aux, const N extends Argnums = 0>(
   f: (...args: A) => readonly [Tensor, Aux],
   options: GradOptions<N> & { readonly hasAux: true },
 ): (...args: A) => [GradOf<A, N>, Aux];
+export function grad<A extends readonly unknown[], const N extends Argnums = 0>(
+  f: (...args: A) => Tensor,
+  options?: GradOptions<N> & { readonly hasAux?: false },
+): (...args: A) => GradOf<A, N>;
 export function grad(f: (...args: never[]) => unknown, options: GradOptions<Argnums> & { readonly hasAux?: boolean } = {}) {
   const vg = valueAndGradImpl('grad', f, options);
   return (...args: unknown[]) => {
@@ -146,14 +148,14 @@ export function grad(f: (...args: never[]) => unknown, options: GradOptions<Argn
  * Like `grad`, also returning the value: `[value, grad]`, or with `hasAux`
  * `[[value, aux], grad]`.
  */
-export function valueAndGrad<A extends readonly unknown[], const N extends Argnums = 0>(
-  f: (...args: A) => Tensor,
-  options?: GradOptions<N> & { readonly hasAux?: false },
-): (...args: A) => [Tensor, GradOf<A, N>];
 export function valueAndGrad<A extends readonly unknown[], Aux, const N extends Argnums = 0>(
   f: (...args: A) => readonly [Tensor, Aux],
   options: GradOptions<N> & { readonly hasAux: true },
 ): (...args: A) => [[Tensor, Aux], GradOf<A, N>];
+export function valueAndGrad<A extends readonly unknown[], const N extends Argnums = 0>(
+  f: (...args: A) => Tensor,
+  options?: GradOptions<N> & { readonly hasAux?: false },
+): (...args: A) => [Tensor, GradOf<A, N>];
 export function valueAndGrad(f: (...args: never[]) => unknown, options: GradOptions<Argnums> & { readonly hasAux?: boolean } = {}) {
   const vg = valueAndGradImpl('valueAndGrad', f, options);
   return (...args: unknown[]) => vg(args);
@@ -211,14 +213,15 @@ function unpackAux(op: string, result: unknown): [unknown, unknown] {
  */
 export function makeProgram<A extends readonly unknown[]>(f: (...args: A) => unknown): (...args: A) => Program {
   return (...args: A) => {
-    const [xs, inDef] = tensorLeaves('makeProgram', args);
+    // Tensor leaves become program inputs; other leaves (numbers, strings, …) are static, as under jit.
+    const [xs, inDef] = flatten(args as unknown as Tree<unknown>);
     return withMain(
       (m) => new BuilderTrace(m),
       (main) => {
         const builder = main.trace as BuilderTrace;
-        const ins = xs.map((x) => builder.newArg(x));
+        const ins = xs.map((x) => (x instanceof Tensor ? builder.newArg(x) : x));
         const [outs] = tensorLeaves('makeProgram', f(...(unflatten(inDef, ins) as unknown as A)), "the function's result");
-        return builder.build(ins, outs);
+        return builder.build(ins.filter((x): x is BuilderTracer => x instanceof BuilderTracer), outs);
       },
     );
   };

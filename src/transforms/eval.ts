@@ -7,6 +7,7 @@
 import type { Atom, Program } from '../ir/program.ts';
 import { Literal, Var } from '../ir/program.ts';
 import { PuregradError } from '../tensor/errors.ts';
+import { shapeEq, showShape } from '../tensor/shape.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { bindAny } from '../trace/core.ts';
 
@@ -15,6 +16,12 @@ export function evalProgram(program: Program, args: readonly Tensor[]): (Tensor 
   if (args.length !== program.inputs.length) {
     throw new PuregradError('evalProgram', `the program takes ${program.inputs.length} inputs, got ${args.length}`);
   }
+  program.inputs.forEach((v, i) => {
+    const a = args[i]!;
+    if (a.dtype !== v.aval.dtype || !shapeEq(a.shape, v.aval.shape)) {
+      throw new PuregradError('evalProgram', `input ${i} is ${a.dtype}${showShape(a.shape)} but the program takes ${v.aval.dtype}${showShape(v.aval.shape)}`);
+    }
+  });
   const env = new Map<Var, Tensor>();
   program.consts.forEach((c) => env.set(c.v, c.value));
   program.inputs.forEach((v, i) => env.set(v, args[i]!));

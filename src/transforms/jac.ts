@@ -28,6 +28,11 @@ export interface JacOptions {
 
 const sizeOf = (t: Tensor): number => t.size;
 
+function requireFloatInputs(op: string, xs: readonly Tensor[]): void {
+  const bad = xs.find((x) => x.dtype !== 'float32' && x.dtype !== 'float64');
+  if (bad !== undefined) throw new PuregradError(op, `can only differentiate float inputs, got ${bad.dtype}[${bad.shape.join(',')}]; cast it to float32 or float64`);
+}
+
 /**
  * One-hot rows for a list of leaves: row k is 1 at flat position k of the
  * concatenated leaves. Leaf j gets a [N, ...leaf.shape] tensor.
@@ -86,6 +91,7 @@ export function jacfwd<A extends readonly unknown[]>(f: (...args: A) => unknown,
   return withArgnums<A>('jacfwd', options, (args, argnum) => {
     const g = partial(f, args, argnum);
     const [xs, inDef] = tensorLeaves('jacfwd', args[argnum]);
+    requireFloatInputs('jacfwd', xs);
     const y0 = tensorLeaves('jacfwd', g(args[argnum]), "the function's result");
     const [ys, outDef] = y0;
     if (xs.length === 0 || xs.every((x) => x.size === 0)) {
@@ -108,6 +114,7 @@ export function jacrev<A extends readonly unknown[]>(f: (...args: A) => unknown,
   return withArgnums<A>('jacrev', options, (args, argnum) => {
     const g = partial(f, args, argnum);
     const [xs, inDef] = tensorLeaves('jacrev', args[argnum]);
+    requireFloatInputs('jacrev', xs);
     const [y, back] = vjp(g, args[argnum]);
     const [ys, outDef] = tensorLeaves('jacrev', y, "the function's result");
     if (ys.length === 0 || ys.every((l) => l.size === 0)) {

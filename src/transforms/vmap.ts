@@ -9,7 +9,7 @@ import { PuregradError } from '../tensor/errors.ts';
 import { normalizeAxis, showShape } from '../tensor/shape.ts';
 import type { TreeDef } from '../tree/tree.ts';
 import { flatten, unflatten } from '../tree/tree.ts';
-import type { Tensor } from '../tensor/tensor.ts';
+import { Tensor } from '../tensor/tensor.ts';
 import { BatchTrace, BatchTracer } from '../trace/batch.ts';
 import { withMain } from '../trace/core.ts';
 import { tensorLeaves } from './api.ts';
@@ -38,12 +38,14 @@ export function vmap<A extends readonly unknown[], R>(f: (...args: A) => R, opti
       throw new PuregradError('vmap', `inAxes has ${perArg.length} entries but the function got ${args.length} arguments`);
     }
     const leafAxes: (number | null)[] = [];
-    const [leaves, inDef] = tensorLeaves('vmap', args);
+    const [leaves, inDef] = flatten(args as never) as [unknown[], TreeDef];
     args.forEach((a, i) => flatten(a as never)[0].forEach(() => leafAxes.push(perArg[i] ?? null)));
     let size: number | undefined;
+    // Leaves of unbatched arguments may be anything (numbers, strings, …); batched ones must be tensors.
     const dims = leaves.map((x, i) => {
       const axis = leafAxes[i]!;
       if (axis === null) return null;
+      if (!(x instanceof Tensor)) throw new PuregradError('vmap', `leaf ${i} of the arguments is batched (in axis ${axis}) but is not a tensor; give its argument inAxes null`);
       const d = normalizeAxis(axis, x.rank);
       if (d === undefined) throw new PuregradError('vmap', `in axis ${axis} is out of range for an argument of shape ${showShape(x.shape)}`);
       const n = x.shape[d]!;
@@ -60,13 +62,16 @@ export function vmap<A extends readonly unknown[], R>(f: (...args: A) => R, opti
       (m) => new BatchTrace(m, batch),
       (main) => {
         const trace = main.trace as BatchTrace;
-        const ins = leaves.map((x, i) => new BatchTracer(trace, x, dims[i]!));
+        const ins = leaves.map((x, i) => (x instanceof Tensor ? new BatchTracer(trace, x, dims[i]!) : x));
         const [ys, def] = tensorLeaves('vmap', f(...(unflatten(inDef, ins) as unknown as A)), "the function's result");
         outDef = def;
         return ys.map((y) => (y instanceof BatchTracer && y.trace.main === main ? ([y.val, y.dim] as const) : ([y, null] as const)));
       },
     );
     const outAxes = options.outAxes ?? 0;
+    if (typeof outAxes !== 'number' && outAxes.length !== outs.length) {
+      throw new PuregradError('vmap', `outAxes has ${outAxes.length} entries but the function returns ${outs.length} tensors`);
+    }
     const placed = outs.map(([y, d], i) => {
       const want = typeof outAxes === 'number' ? outAxes : outAxes[i];
       if (want === undefined) throw new PuregradError('vmap', `outAxes has no entry for output ${i}`);

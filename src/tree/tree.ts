@@ -7,6 +7,7 @@
  */
 
 import { PuregradError } from '../tensor/errors.ts';
+import type { Tensor } from '../tensor/tensor.ts';
 
 /** A tree of `L` leaves. Parameters are `Tree<Tensor>`. */
 export type Tree<L> = L | readonly Tree<L>[] | { readonly [key: string]: Tree<L> } | null | undefined;
@@ -29,11 +30,11 @@ const LEAF: TreeDef = Object.freeze({ kind: 'leaf' });
 export function flatten<L>(tree: Tree<L>): [L[], TreeDef] {
   const leaves: L[] = [];
   const walk = (node: unknown): TreeDef => {
-    if (node === null || node === undefined) return { kind: 'none', value: node };
-    if (Array.isArray(node)) return { kind: 'array', children: node.map(walk) };
+    if (node === null || node === undefined) return Object.freeze({ kind: 'none', value: node });
+    if (Array.isArray(node)) return Object.freeze({ kind: 'array', children: Object.freeze(node.map(walk)) });
     if (isPlainObject(node)) {
-      const keys = Object.keys(node).sort();
-      return { kind: 'object', keys, children: keys.map((k) => walk(node[k])) };
+      const keys = Object.freeze(Object.keys(node).sort());
+      return Object.freeze({ kind: 'object', keys, children: Object.freeze(keys.map((k) => walk(node[k]))) });
     }
     leaves.push(node as L);
     return LEAF;
@@ -103,6 +104,8 @@ export function showStructure(def: TreeDef): string {
  * const grads = { w: tensor([10, 20]), b: tensor([5]) }
  * tree.map((w: Tensor, g: Tensor) => sub(w, mul(g, 0.1)), params, grads) // => { "b": [-0.5], "w": [0, 0] }
  */
+export function map<T>(f: (leaf: Tensor, ...rest: Tensor[]) => Tensor, tree: T, ...rest: readonly T[]): T;
+export function map<L, R>(f: (leaf: L, ...rest: L[]) => R, tree: Tree<L>, ...rest: readonly Tree<L>[]): Tree<R>;
 export function map<L, R>(f: (leaf: L, ...rest: L[]) => R, tree: Tree<L>, ...rest: readonly Tree<L>[]): Tree<R> {
   const [ls, def] = flatten(tree);
   const others = rest.map((r, j) => {
