@@ -9,10 +9,11 @@ const OWN_SRC = new URL('..', import.meta.url).pathname;
 /** The first stack frame outside puregrad's `src/`, or `undefined` if none is found. */
 export function userCallSite(): string | undefined {
   // Nested transformations put many of puregrad's frames above the user's.
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 200;
+  const V8Error = Error as { stackTraceLimit?: number }; // V8's; typed here so users need no Node types
+  const limit = V8Error.stackTraceLimit;
+  V8Error.stackTraceLimit = 200;
   const stack = new Error().stack ?? '';
-  Error.stackTraceLimit = limit;
+  V8Error.stackTraceLimit = limit;
   for (const line of stack.split('\n').slice(1)) {
     const frame = line.trim();
     if (!frame.startsWith('at ')) continue;
