@@ -10,7 +10,7 @@ import { checkGradientLaws } from '../laws/harness.ts';
 import { tensorOf } from '../laws/arbitraries.ts';
 import type { Tensor } from '../src/index.ts';
 import {
-  add, cond, customJvp, customVjp, grad, greater, jit, jvp, log, logsumexp, matmul, maximum, minimum, mul, neg, nn, reshape, scalar,
+  add, cond, cos, customJvp, customVjp, grad, greater, jit, jvp, log, logsumexp, matmul, maximum, minimum, mul, neg, nn, reshape, scalar,
   scan, sin, slice, sum, tanh, tensor, vmap, where, zeros,
 } from '../src/index.ts';
 
@@ -176,5 +176,32 @@ describe('the law kit on reverse-only functions', () => {
     const bad = customVjp((x: Tensor) => mul(x, sin(x)), (x: Tensor) => [mul(x, sin(x)), x] as const, (x: Tensor, g: Tensor) => [mul(g, sin(x))] as [Tensor]);
     expect(() => checkGradientLaws((x) => bad(x), fc.tuple(tensorOf([3])), { numRuns: 10, forwardMode: false, secondOrder: false }))
       .toThrow(/J\^T u, v/);
+  });
+});
+
+describe('custom rules that close over traced values', () => {
+  // A rule reading a value it does not differentiate: the label of a loss, a scale.
+  const scaledSin = (x: Tensor) =>
+    customJvp((v: Tensor) => sin(mul(v, x)), ([v], [t]) => [sin(mul(v, x)), mul(mul(x, cos(mul(v, x))), t)]);
+  const loss = (w: Tensor, x: Tensor) => scaledSin(x)(w);
+  const w = scalar(0.9, 'float64');
+  const x = scalar(0.4, 'float64');
+  const expected = 0.4 * Math.cos(0.36);
+
+  it('differentiate under grad(jit), inside cond and scan bodies, and under grad(vmap)', () => {
+    expect(grad(loss)(w, x).item()).toBeCloseTo(expected, 14);
+    expect(grad(jit(loss))(w, x).item()).toBeCloseTo(expected, 14);
+    const viaCond = (a: Tensor, b: Tensor) => cond(greater(b, 0), (p: Tensor, q: Tensor) => scaledSin(q)(p), (p: Tensor) => p, a, b);
+    expect(grad(viaCond)(w, x).item()).toBeCloseTo(expected, 14);
+    const viaScan = (a: Tensor, xs: Tensor) => scan((c: Tensor, xi: Tensor) => [add(c, scaledSin(xi)(a)), null] as const, scalar(0, 'float64'), xs)[0];
+    expect(grad(viaScan)(w, f64([0.4, 0.4])).item()).toBeCloseTo(2 * expected, 14);
+    expect(grad((a: Tensor) => sum(vmap((xi: Tensor) => scaledSin(xi)(a))(f64([0.4, 0.4]))))(w).item()).toBeCloseTo(2 * expected, 14);
+  });
+
+  it('customVjp too', () => {
+    const scaled = (s: Tensor) => customVjp((v: Tensor) => mul(v, s), (v: Tensor) => [mul(v, s), null], (_r, ct: Tensor) => [mul(ct, s)]);
+    const l = (a: Tensor, s: Tensor) => scaled(s)(a);
+    expect(grad(jit(l))(w, x).item()).toBeCloseTo(0.4, 14);
+    expect(grad((a: Tensor) => sum(vmap((s: Tensor) => scaled(s)(a))(f64([0.4, 0.5]))))(w).item()).toBeCloseTo(0.9, 14);
   });
 });

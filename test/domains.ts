@@ -184,18 +184,26 @@ export const domains: { readonly [P in PrimName]: Domain } = {
     // softplus with its textbook rule d softplus = σ(x) dx
     cases: shapeArb().chain((s) => floats(s)).map((x) => {
       const fun = traceClosed(([a]) => [log1p(exp(a!))], [x]);
-      const rule = (ps: readonly Tensor[], ts: readonly Tensor[]) =>
-        [[log1p(exp(ps[0]!))], [mul(ts[0]!, nn.sigmoid(ps[0]!))]] as const;
-      return { inputs: [...fun.consts, x], params: { fun: fun.program, numConsts: fun.consts.length, rule } };
+      const rule = traceClosed(([p, t]) => [log1p(exp(p!)), mul(t!, nn.sigmoid(p!))], [x, x]);
+      return {
+        inputs: [...fun.consts, ...rule.consts, x],
+        params: { fun: fun.program, numConsts: fun.consts.length, rule: rule.program, numRuleConsts: rule.consts.length },
+      };
     }),
   },
   customVjp: {
     // x·sin x with a hand-written backward pass ct·(sin x + x cos x)
     cases: shapeArb().chain((s) => floats(s)).map((x) => {
       const fun = traceClosed(([a]) => [mul(a!, sin(a!))], [x]);
-      const fwd = (as: readonly Tensor[]) => [[mul(as[0]!, sin(as[0]!))], [as[0]!]] as const;
-      const bwd = (rs: readonly Tensor[], cts: readonly Tensor[]) => [mul(cts[0]!, add(sin(rs[0]!), mul(rs[0]!, cos(rs[0]!))))];
-      return { inputs: [...fun.consts, x], params: { fun: fun.program, numConsts: fun.consts.length, fwd, bwd } };
+      const fwd = traceClosed(([a]) => [mul(a!, sin(a!)), a!], [x]);
+      const bwd = traceClosed(([r, ct]) => [mul(ct!, add(sin(r!), mul(r!, cos(r!))))], [x, x]);
+      return {
+        inputs: [...fun.consts, ...fwd.consts, ...bwd.consts, x],
+        params: {
+          fun: fun.program, numConsts: fun.consts.length, fwd: fwd.program, numFwdConsts: fwd.consts.length,
+          bwd: bwd.program, numBwdConsts: bwd.consts.length,
+        },
+      };
     }),
     reverseOnly: true,
   },

@@ -6,7 +6,7 @@
 
 import { describe, expect, it } from 'vitest';
 import type { Tensor } from '../src/index.ts';
-import { abs, grad, max, maximum, min, minimum, nn, scalar, sum, tensor } from '../src/index.ts';
+import { abs, grad, max, maximum, min, minimum, nn, pow, scalar, sum, tensor } from '../src/index.ts';
 
 const g = (f: (x: Tensor) => Tensor, x: Tensor) => grad(f)(x).toArray();
 
@@ -64,5 +64,15 @@ describe('stability at ±1e4', () => {
     const target = tensor([[1, 0, 0]], { dtype: 'float64' });
     expect(finite(nn.softmaxCrossEntropy(logits, target))).toBe(true);
     expect(finite(grad((z: Tensor) => nn.softmaxCrossEntropy(z, target))(logits))).toBe(true);
+  });
+});
+
+describe('pow at 0', () => {
+  it('derivatives of xⁿ at 0 stay finite to any order', () => {
+    const at0 = scalar(0, 'float64');
+    const cube = (x: Tensor) => pow(x, scalar(3, 'float64'));
+    expect(grad(grad(grad(cube)))(at0).item()).toBe(6);
+    expect(grad(grad(grad(grad(cube))))(at0).item()).toBe(0);
+    expect(grad(grad(grad((x: Tensor) => pow(x, scalar(1, 'float64')))))(at0).item()).toBe(0);
   });
 });

@@ -6,16 +6,22 @@
  * chain rule would build from `f` (puregrad's own `logsumexp` and `softplus`
  * do).
  *
+ * The rules are traced too, when the function is called, into closed
+ * programs: whatever they capture becomes an operand of the equation, so an
+ * equation differentiated later (under `grad(jit(f))`, in a `scan` body) never
+ * holds a tracer whose transformation has ended.
+ *
  * - `customJvp`: the rule gives the output tangent; it must be linear in the
  *   tangents (written with ops), so reverse mode is its transpose, and it
  *   batches by batching the rule.
  * - `customVjp`: under `grad`, `fwd` runs forward and saves residuals, and the
- *   tangent is a `customVjpBackward` equation whose transpose calls `bwd`.
+ *   tangent is a `customVjpBackward` equation whose transpose runs `bwd`.
  *   Forward mode (`jvp`, `jacfwd`) of such a function is an error, as in JAX:
  *   use `customJvp` when both modes are needed.
  *
- * If `f` closes over a value that is itself being differentiated, the rule
- * could not account for it, so the derivative falls back to `f`'s equations.
+ * If `f` or a rule closes over a value that is itself being differentiated,
+ * the rule could not account for it, so the derivative falls back to `f`'s
+ * equations.
  */
 
 import type { Aval, MultiPrimitiveDef } from '../ir/primitive.ts';
@@ -29,40 +35,52 @@ import { unflatten } from '../tree/tree.ts';
 import { bindMulti } from '../trace/core.ts';
 import { jvpFlat } from '../transforms/ad.ts';
 import { tensorLeaves } from '../transforms/api.ts';
+import type { Closed } from '../transforms/closed.ts';
 import { traceClosed, zerosOf } from '../transforms/closed.ts';
 import { evalProgram } from '../transforms/eval.ts';
 import { vmapFlat } from '../transforms/vmap.ts';
 
-type FlatRule = (primals: readonly Tensor[], tangents: readonly Tensor[]) => readonly [readonly Tensor[], readonly Tensor[]];
-type FlatFwd = (args: readonly Tensor[]) => readonly [readonly Tensor[], readonly Tensor[]];
-type FlatBwd = (residuals: readonly Tensor[], cts: readonly Tensor[]) => readonly Tensor[];
-
 export interface CustomJvpParams {
-  /** Inputs: captured values, then the arguments. */
+  /** Inputs: its captured values, then the arguments. */
   readonly fun: Program;
   readonly numConsts: number;
-  readonly rule: FlatRule;
+  /** Inputs: its captured values, the arguments, their tangents; outputs: the results, then their tangents. */
+  readonly rule: Program;
+  readonly numRuleConsts: number;
 }
 
 export interface CustomVjpParams {
   readonly fun: Program;
   readonly numConsts: number;
-  readonly fwd: FlatFwd;
-  readonly bwd: FlatBwd;
+  /** Inputs: captured values, arguments; outputs: the results, then the residuals. */
+  readonly fwd: Program;
+  readonly numFwdConsts: number;
+  /** Inputs: captured values, residuals, result cotangents; outputs: argument cotangents. */
+  readonly bwd: Program;
+  readonly numBwdConsts: number;
 }
 
 export interface CustomVjpBackwardParams {
+  readonly bwd: Program;
+  readonly numBwdConsts: number;
   readonly numResiduals: number;
-  readonly outs: readonly Aval[];
-  readonly bwd: FlatBwd;
 }
 
 const run = (p: Program, ins: readonly Tensor[]): Tensor[] => evalProgram(p, ins) as Tensor[];
 const outAvals = (p: Program): Aval[] => p.outputs.map((o) => o!.aval);
+const inAvals = (p: Program): Aval[] => p.inputs.map((v) => v.aval);
+const has = (t: Tensor | null | undefined): boolean => t !== null && t !== undefined;
 const batchSizeOf = (ins: readonly Tensor[], dims: readonly (number | null)[]): number => {
   const i = dims.findIndex((d) => d !== null && d !== undefined);
   return ins[i]!.shape[dims[i]!]!;
 };
+/** Every input with its batch axis first (unbatched ones repeated). */
+const atFront = (ins: readonly Tensor[], dims: readonly (number | null)[], size: number): Tensor[] =>
+  ins.map((x, i) => vmapFlat((a) => a, [x], [dims[i] ?? null], size)[0]!);
+const batched = (a: Aval, size: number): Aval => ({ shape: [size, ...a.shape], dtype: a.dtype });
+/** A closed program batched along axis 0 of every input and output. */
+const batchProgram = (p: Program, size: number): Closed =>
+  traceClosed((xs) => vmapFlat((a) => run(p, a), xs, xs.map(() => 0), size), inAvals(p).map((a) => batched(a, size)));
 
 /** Differentiate `fun` by its own equations (when a captured value has a tangent). */
 const ordinaryJvp = (fun: Program, primals: readonly Tensor[], tangents: readonly (Tensor | null)[]) => {
@@ -70,7 +88,7 @@ const ordinaryJvp = (fun: Program, primals: readonly Tensor[], tangents: readonl
   return [r.outs, r.tangents] as const;
 };
 
-function checkLike(op: string, what: string, got: readonly Tensor[], want: readonly Aval[]): void {
+function checkLike(op: string, what: string, got: readonly Aval[], want: readonly Aval[]): void {
   if (got.length !== want.length) throw new PuregradError(op, `${what} has ${got.length} tensors, expected ${want.length}`);
   got.forEach((g, i) => {
     const w = want[i]!;
@@ -84,35 +102,31 @@ export const CustomJvp: MultiPrimitiveDef<CustomJvpParams> = {
   name: 'customJvp',
   multipleResults: true,
   abstractEval: (_avals, { fun }) => outAvals(fun),
-  impl: (ins, { fun }) => run(fun, ins),
-  jvp: (primals, tangents, { fun, numConsts, rule }) => {
-    if (tangents.slice(0, numConsts).some((t) => t !== null && t !== undefined)) return ordinaryJvp(fun, primals, tangents);
-    const args = primals.slice(numConsts);
-    const [outs, touts] = rule(args, args.map((a, i) => tangents[numConsts + i] ?? zerosOf(a)));
-    checkLike('customJvp', 'the rule\'s primal output', outs, outAvals(fun));
-    checkLike('customJvp', 'the rule\'s tangent output', touts, outAvals(fun));
-    return [outs, touts];
+  impl: (ins, { fun, numConsts, numRuleConsts }) => run(fun, [...ins.slice(0, numConsts), ...ins.slice(numConsts + numRuleConsts)]),
+  jvp: (primals, tangents, { fun, numConsts, rule, numRuleConsts }) => {
+    const nc = numConsts + numRuleConsts;
+    const funIns = [...primals.slice(0, numConsts), ...primals.slice(nc)];
+    if (tangents.slice(0, nc).some(has)) {
+      return ordinaryJvp(fun, funIns, [...tangents.slice(0, numConsts), ...tangents.slice(nc)].map((t) => t ?? null));
+    }
+    const args = primals.slice(nc);
+    const r = run(rule, [...primals.slice(numConsts, nc), ...args, ...args.map((a, i) => tangents[nc + i] ?? zerosOf(a))]);
+    const n = fun.outputs.length;
+    return [r.slice(0, n), r.slice(n)];
   },
   transpose: 'notLinear',
   pruneResults: () => undefined, // the rule computes every result
-  batch: (ins, dims, { fun, numConsts, rule }) => {
+  batch: (ins, dims, { fun, numConsts, rule, numRuleConsts }) => {
     const size = batchSizeOf(ins, dims);
-    const args = ins.slice(numConsts).map((x, i) => vmapFlat((a) => a, [x], [dims[numConsts + i] ?? null], size)[0]!);
-    const consts = ins.slice(0, numConsts);
-    const constDims = dims.slice(0, numConsts);
-    const batchedFun = traceClosed((a) => vmapFlat((p) => run(fun, p), a, [...constDims, ...args.map(() => 0)], size), [...consts, ...args]);
-    const n = args.length;
-    const batchedRule: FlatRule = (ps, ts) => {
-      const both = vmapFlat((a) => {
-        const [o, t] = rule(a.slice(0, n), a.slice(n));
-        return [...o, ...t];
-      }, [...ps, ...ts], [...ps, ...ts].map(() => 0), size);
-      return [both.slice(0, both.length / 2), both.slice(both.length / 2)];
-    };
-    const outs = bindMulti(CustomJvp, [...batchedFun.consts, ...consts, ...args], {
-      fun: batchedFun.program,
-      numConsts: batchedFun.consts.length + numConsts,
-      rule: batchedRule,
+    const all = atFront(ins, dims, size);
+    const nc = numConsts + numRuleConsts;
+    const f = batchProgram(fun, size);
+    const r = batchProgram(rule, size);
+    const outs = bindMulti(CustomJvp, [...f.consts, ...all.slice(0, numConsts), ...r.consts, ...all.slice(numConsts, nc), ...all.slice(nc)], {
+      fun: f.program,
+      numConsts: f.consts.length + numConsts,
+      rule: r.program,
+      numRuleConsts: r.consts.length + numRuleConsts,
     });
     return [outs, outs.map(() => 0)];
   },
@@ -122,50 +136,48 @@ export const CustomVjp: MultiPrimitiveDef<CustomVjpParams> = {
   name: 'customVjp',
   multipleResults: true,
   abstractEval: (_avals, { fun }) => outAvals(fun),
-  impl: (ins, { fun }) => run(fun, ins),
-  jvp: (primals, tangents, { fun, numConsts, fwd, bwd }) => {
-    if (tangents.slice(0, numConsts).some((t) => t !== null && t !== undefined)) return ordinaryJvp(fun, primals, tangents);
-    const args = primals.slice(numConsts);
-    const [outs, residuals] = fwd(args);
-    checkLike('customVjp', 'fwd\'s output', outs, outAvals(fun));
-    const ts = args.map((a, i) => tangents[numConsts + i] ?? zerosOf(a));
-    const touts = bindMulti(CustomVjpBackward, [...residuals, ...ts], { numResiduals: residuals.length, outs: outAvals(fun), bwd });
-    return [outs, touts];
+  impl: (ins, { fun, numConsts, numFwdConsts, numBwdConsts }) =>
+    run(fun, [...ins.slice(0, numConsts), ...ins.slice(numConsts + numFwdConsts + numBwdConsts)]),
+  jvp: (primals, tangents, { fun, numConsts, fwd, numFwdConsts, bwd, numBwdConsts }) => {
+    const nc = numConsts + numFwdConsts + numBwdConsts;
+    const funIns = [...primals.slice(0, numConsts), ...primals.slice(nc)];
+    if (tangents.slice(0, nc).some(has)) {
+      return ordinaryJvp(fun, funIns, [...tangents.slice(0, numConsts), ...tangents.slice(nc)].map((t) => t ?? null));
+    }
+    const args = primals.slice(nc);
+    const r = run(fwd, [...primals.slice(numConsts, numConsts + numFwdConsts), ...args]);
+    const n = fun.outputs.length;
+    const residuals = r.slice(n);
+    const ts = args.map((a, i) => tangents[nc + i] ?? zerosOf(a));
+    const bwdConsts = primals.slice(numConsts + numFwdConsts, nc);
+    const touts = bindMulti(CustomVjpBackward, [...bwdConsts, ...residuals, ...ts], { bwd, numBwdConsts, numResiduals: residuals.length });
+    return [r.slice(0, n), touts];
   },
   transpose: 'notLinear',
   pruneResults: () => undefined, // fwd and bwd see every result
-  batch: (ins, dims, { fun, numConsts, fwd, bwd }) => {
+  batch: (ins, dims, { fun, numConsts, fwd, numFwdConsts, bwd, numBwdConsts }) => {
     const size = batchSizeOf(ins, dims);
-    const consts = ins.slice(0, numConsts);
-    const args = ins.slice(numConsts).map((x, i) => vmapFlat((a) => a, [x], [dims[numConsts + i] ?? null], size)[0]!);
-    const batchedFun = traceClosed((a) => vmapFlat((p) => run(fun, p), a, [...dims.slice(0, numConsts), ...args.map(() => 0)], size), [...consts, ...args]);
-    let numOuts = 0;
-    const batchedFwd: FlatFwd = (as) => {
-      const both = vmapFlat((a) => {
-        const [o, r] = fwd(a);
-        numOuts = o.length;
-        return [...o, ...r];
-      }, as, as.map(() => 0), size);
-      return [both.slice(0, numOuts), both.slice(numOuts)];
-    };
-    const outs = bindMulti(CustomVjp, [...batchedFun.consts, ...consts, ...args], {
-      fun: batchedFun.program,
-      numConsts: batchedFun.consts.length + numConsts,
-      fwd: batchedFwd,
-      bwd: batchBwd(bwd, size),
+    const all = atFront(ins, dims, size);
+    const [a, b] = [numConsts, numConsts + numFwdConsts];
+    const c = b + numBwdConsts;
+    const [f, fw, bw] = [batchProgram(fun, size), batchProgram(fwd, size), batchProgram(bwd, size)];
+    const outs = bindMulti(CustomVjp, [...f.consts, ...all.slice(0, a), ...fw.consts, ...all.slice(a, b), ...bw.consts, ...all.slice(b, c), ...all.slice(c)], {
+      fun: f.program,
+      numConsts: f.consts.length + numConsts,
+      fwd: fw.program,
+      numFwdConsts: fw.consts.length + numFwdConsts,
+      bwd: bw.program,
+      numBwdConsts: bw.consts.length + numBwdConsts,
     });
     return [outs, outs.map(() => 0)];
   },
 };
 
-const batchBwd = (bwd: FlatBwd, size: number): FlatBwd => (res, cts) =>
-  vmapFlat((a) => bwd(a.slice(0, res.length), a.slice(res.length)), [...res, ...cts], [...res, ...cts].map(() => 0), size);
-
-/** The tangent of a customVjp call: linear in the argument tangents, transposed by `bwd`. */
+/** The tangent of a customVjp call: linear in the argument tangents, transposed by running `bwd`. */
 export const CustomVjpBackward: MultiPrimitiveDef<CustomVjpBackwardParams> = {
   name: 'customVjpBackward',
   multipleResults: true,
-  abstractEval: (_avals, { outs }) => outs,
+  abstractEval: (_avals, { bwd, numBwdConsts, numResiduals }) => cotangentAvals(bwd, numBwdConsts, numResiduals),
   impl: () => {
     throw new PuregradError('customVjp', 'forward-mode differentiation (jvp, jacfwd) of a customVjp function is not supported; ' +
       'give the function a customJvp rule instead, which serves both modes');
@@ -173,22 +185,27 @@ export const CustomVjpBackward: MultiPrimitiveDef<CustomVjpBackwardParams> = {
   jvp: () => {
     throw new PuregradError('customVjp', 'forward-mode differentiation of a customVjp function is not supported; use customJvp');
   },
-  transpose: (cts, ins, { numResiduals, outs, bwd }) => {
-    const residuals = ins.slice(0, numResiduals) as Tensor[];
-    const args = ins.slice(numResiduals);
-    const inCts = bwd(residuals, cts.map((c, i) => c ?? zerosOf(outs[i]!)));
-    checkLike('customVjp', 'bwd\'s output', inCts, args.map((a) => (a instanceof UndefinedPrimal ? a.aval : a)));
-    return [...residuals.map(() => null), ...args.map((a, i) => (a instanceof UndefinedPrimal ? inCts[i]! : null))];
+  transpose: (cts, ins, { bwd, numBwdConsts, numResiduals }) => {
+    const known = ins.slice(0, numBwdConsts + numResiduals) as Tensor[];
+    const resultAvals = inAvals(bwd).slice(numBwdConsts + numResiduals);
+    const inCts = run(bwd, [...known, ...cts.map((c, i) => c ?? zerosOf(resultAvals[i]!))]);
+    const args = ins.slice(numBwdConsts + numResiduals);
+    return [...known.map(() => null), ...args.map((x, i) => (x instanceof UndefinedPrimal ? inCts[i]! : null))];
   },
   pruneResults: () => undefined, // bwd takes every cotangent
-  batch: (ins, dims, { numResiduals, outs, bwd }) => {
+  batch: (ins, dims, { bwd, numBwdConsts, numResiduals }) => {
     const size = batchSizeOf(ins, dims);
-    const all = ins.map((x, i) => vmapFlat((a) => a, [x], [dims[i] ?? null], size)[0]!);
-    const batchedOuts = outs.map((a) => ({ shape: [size, ...a.shape], dtype: a.dtype }));
-    const r = bindMulti(CustomVjpBackward, all, { numResiduals, outs: batchedOuts, bwd: batchBwd(bwd, size) });
+    const b = batchProgram(bwd, size);
+    const all = atFront(ins, dims, size);
+    const r = bindMulti(CustomVjpBackward, [...b.consts, ...all], { bwd: b.program, numBwdConsts: b.consts.length + numBwdConsts, numResiduals });
     return [r, r.map(() => 0)];
   },
 };
+
+/** The result tangents of customVjpBackward have the avals of the cotangents `bwd` takes. */
+function cotangentAvals(bwd: Program, numBwdConsts: number, numResiduals: number): Aval[] {
+  return inAvals(bwd).slice(numBwdConsts + numResiduals);
+}
 
 // ---------------------------------------------------------------- user API
 
@@ -216,11 +233,22 @@ export function customJvp<A extends readonly unknown[], R>(
 ): (...args: A) => R {
   return (...args: A) => {
     const { leaves, inDef, outDef, closed } = flatFunction('customJvp', f, args);
-    const rule: FlatRule = (ps, ts) => {
-      const [out, tout] = jvpRule(unflatten(inDef, ps) as unknown as A, unflatten(inDef, ts) as unknown as A);
-      return [tensorLeaves('customJvp', out, "the rule's primal result")[0], tensorLeaves('customJvp', tout, "the rule's tangent result")[0]];
-    };
-    const outs = bindMulti(CustomJvp, [...closed.consts, ...leaves], { fun: closed.program, numConsts: closed.consts.length, rule });
+    const n = leaves.length;
+    const want = outAvals(closed.program);
+    const rule = traceClosed((xs) => {
+      const [out, tout] = jvpRule(unflatten(inDef, xs.slice(0, n)) as unknown as A, unflatten(inDef, xs.slice(n)) as unknown as A);
+      const outs = tensorLeaves('customJvp', out, "the rule's primal result")[0];
+      const touts = tensorLeaves('customJvp', tout, "the rule's tangent result")[0];
+      checkLike('customJvp', "the rule's primal output", outs, want);
+      checkLike('customJvp', "the rule's tangent output", touts, want);
+      return [...outs, ...touts];
+    }, [...leaves, ...leaves]);
+    const outs = bindMulti(CustomJvp, [...closed.consts, ...rule.consts, ...leaves], {
+      fun: closed.program,
+      numConsts: closed.consts.length,
+      rule: rule.program,
+      numRuleConsts: rule.consts.length,
+    });
     return unflatten(outDef, [...outs]) as R;
   };
 }
@@ -239,18 +267,32 @@ export function customVjp<A extends readonly unknown[], R, Res>(
 ): (...args: A) => R {
   return (...args: A) => {
     const { leaves, inDef, outDef, closed } = flatFunction('customVjp', f, args);
+    const want = outAvals(closed.program);
     let resDef: TreeDef | undefined;
-    const flatFwd: FlatFwd = (xs) => {
+    const fwdClosed = traceClosed((xs) => {
       const [out, res] = fwd(...(unflatten(inDef, xs) as unknown as A));
+      const outs = tensorLeaves('customVjp', out, "fwd's result")[0];
+      checkLike('customVjp', "fwd's output", outs, want);
       const [rs, rdef] = tensorLeaves('customVjp', res, "fwd's residuals");
       resDef = rdef;
-      return [tensorLeaves('customVjp', out, "fwd's result")[0], rs];
-    };
-    const flatBwd: FlatBwd = (rs, cts) => {
-      const cotangents = bwd(unflatten(resDef!, rs) as Res, unflatten(outDef, cts) as R);
-      return tensorLeaves('customVjp', cotangents, "bwd's result")[0];
-    };
-    const outs = bindMulti(CustomVjp, [...closed.consts, ...leaves], { fun: closed.program, numConsts: closed.consts.length, fwd: flatFwd, bwd: flatBwd });
+      return [...outs, ...rs];
+    }, leaves);
+    const resAvals = outAvals(fwdClosed.program).slice(want.length);
+    const bwdClosed = traceClosed((xs) => {
+      const res = unflatten(resDef!, xs.slice(0, resAvals.length)) as Res;
+      const cts = unflatten(outDef, xs.slice(resAvals.length)) as R;
+      const argCts = tensorLeaves('customVjp', bwd(res, cts), "bwd's result")[0];
+      checkLike('customVjp', "bwd's output", argCts, leaves);
+      return argCts;
+    }, [...resAvals, ...want]);
+    const outs = bindMulti(CustomVjp, [...closed.consts, ...fwdClosed.consts, ...bwdClosed.consts, ...leaves], {
+      fun: closed.program,
+      numConsts: closed.consts.length,
+      fwd: fwdClosed.program,
+      numFwdConsts: fwdClosed.consts.length,
+      bwd: bwdClosed.program,
+      numBwdConsts: bwdClosed.consts.length,
+    });
     return unflatten(outDef, [...outs]) as R;
   };
 }

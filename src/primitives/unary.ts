@@ -99,9 +99,11 @@ export const Pow: PrimitiveDef<{}> = {
     fromStorage(out.shape, out.dtype, K.binary('pow', storageOf(x!), x!.shape, storageOf(y!), y!.shape, out.shape, out.dtype)),
   jvp: defJvp(
     (t, [x, y]) => {
-      const slope = mul(y!, pow(x!, sub(y!, one(y!))));
       const zero = filled([], x!.dtype, 0);
       const atOrigin = select(equal(x!, zero), equal(y!, zero), filled([], 'bool', 0)); // x = 0 and y = 0
+      // Double where: the untaken side sees x = 1 at the origin, so no 0·∞ reaches higher derivatives.
+      const safeX = select(atOrigin, one(x!), x!);
+      const slope = mul(y!, pow(safeX, sub(y!, one(y!))));
       return mul(t, select(atOrigin, zero, slope));
     },
     (t, [x], out) => {
