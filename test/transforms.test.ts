@@ -228,3 +228,14 @@ describe('types users rely on', () => {
     expect(aux).toBe(3);
   });
 });
+
+describe('Jacobian block order with argnums arrays (as JAX)', () => {
+  it('hessian(f, {argnums: [0, 1]}) gives H[i][j] = ∂²f/∂x_i∂x_j of shape x_i ++ x_j', () => {
+    const f = (a: Tensor, b: Tensor) => mul(sum(mul(a, a)), sum(b)); // ∂²/∂a∂b = 2a ⊗ 1
+    const H = hessian(f, { argnums: [0, 1] })(f64([1, 2]), f64([3, 4, 5])) as Tensor[][];
+    expect(H[0]![1]!.shape).toEqual([2, 3]);
+    expect(H[1]![0]!.shape).toEqual([3, 2]);
+    expect(H[0]![1]!.toArray()).toEqual([[2, 2, 2], [4, 4, 4]]);
+    expect(H[0]![0]!.toArray()).toEqual([[24, 0], [0, 24]]);
+  });
+});

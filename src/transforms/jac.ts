@@ -66,19 +66,25 @@ function assemble(blocks: readonly (readonly Tensor[])[], outDef: TreeDef, inDef
   return outDef.kind === 'leaf' ? inner[0] : unflatten(outDef, inner as Tree<unknown>[]);
 }
 
-function withArgnums<A extends readonly unknown[]>(op: string, options: JacOptions, one: (args: A, argnum: number) => unknown) {
+/**
+ * Reduce to one differentiated value `x` and `g(x)`: the argument `argnums`
+ * names, or with an array of argnums the tuple of those arguments — so the
+ * Jacobian's blocks nest output first, then argument, as in JAX.
+ */
+function withArgnums<A extends readonly unknown[]>(op: string, f: (...args: A) => unknown, options: JacOptions, one: (g: (x: unknown) => unknown, x: unknown) => unknown) {
   return (...args: A): unknown => {
     const nums = options.argnums ?? 0;
-    const check = (n: number) => {
+    const list = typeof nums === 'number' ? [nums] : nums;
+    list.forEach((n) => {
       if (!(Number.isInteger(n) && n >= 0 && n < args.length)) throw new PuregradError(op, `argnums ${n} is out of range for a call with ${args.length} argument(s)`);
-      return one(args, n);
-    };
-    return typeof nums === 'number' ? check(nums) : nums.map(check);
+    });
+    if (new Set(list).size !== list.length) throw new PuregradError(op, `argnums (${list.join(',')}) names an argument twice`);
+    const substitute = (values: readonly unknown[]) => f(...(args.map((a, i) => (list.includes(i) ? values[list.indexOf(i)] : a)) as unknown as A));
+    return typeof nums === 'number'
+      ? one((x) => substitute([x]), args[nums])
+      : one((x) => substitute(x as unknown[]), list.map((n) => args[n]));
   };
 }
-
-const partial = <A extends readonly unknown[]>(f: (...args: A) => unknown, args: A, argnum: number) => (x: unknown) =>
-  f(...(args.map((a, i) => (i === argnum ? x : a)) as unknown as A));
 
 /**
  * The Jacobian by forward mode: a batched jvp over the input's basis.
@@ -88,16 +94,15 @@ const partial = <A extends readonly unknown[]>(f: (...args: A) => unknown, args:
 export function jacfwd<R extends readonly unknown[]>(f: (x: Tensor, ...rest: R) => Tensor, options?: { readonly argnums?: 0 }): (x: Tensor, ...rest: R) => Tensor;
 export function jacfwd<A extends readonly unknown[]>(f: (...args: A) => unknown, options?: JacOptions): (...args: A) => unknown;
 export function jacfwd<A extends readonly unknown[]>(f: (...args: A) => unknown, options: JacOptions = {}): (...args: A) => unknown {
-  return withArgnums<A>('jacfwd', options, (args, argnum) => {
-    const g = partial(f, args, argnum);
-    const [xs, inDef] = tensorLeaves('jacfwd', args[argnum]);
+  return withArgnums<A>('jacfwd', f, options, (g, x) => {
+    const [xs, inDef] = tensorLeaves('jacfwd', x);
     requireFloatInputs('jacfwd', xs);
-    const y0 = tensorLeaves('jacfwd', g(args[argnum]), "the function's result");
+    const y0 = tensorLeaves('jacfwd', g(x), "the function's result");
     const [ys, outDef] = y0;
     if (xs.length === 0 || xs.every((x) => x.size === 0)) {
       return assemble(ys.map((y) => xs.map((x) => reshape(zerosFor(y, x), [...y.shape, ...x.shape]))), outDef, inDef);
     }
-    const push = (...ts: Tensor[]) => flatten(jvp(g, [args[argnum]] as const, [unflatten(inDef, ts)] as const)[1] as Tree<Tensor>)[0];
+    const push = (...ts: Tensor[]) => flatten(jvp(g, [x] as const, [unflatten(inDef, ts)] as const)[1] as Tree<Tensor>)[0];
     const columns = vmap(push, { outAxes: -1 })(...basis(xs)) as Tensor[]; // leaf i: y_i.shape ++ [N]
     return assemble(columns.map((c, i) => splitAxis(c, ys[i]!.rank, xs)), outDef, inDef);
   });
@@ -111,11 +116,10 @@ export function jacfwd<A extends readonly unknown[]>(f: (...args: A) => unknown,
 export function jacrev<R extends readonly unknown[]>(f: (x: Tensor, ...rest: R) => Tensor, options?: { readonly argnums?: 0 }): (x: Tensor, ...rest: R) => Tensor;
 export function jacrev<A extends readonly unknown[]>(f: (...args: A) => unknown, options?: JacOptions): (...args: A) => unknown;
 export function jacrev<A extends readonly unknown[]>(f: (...args: A) => unknown, options: JacOptions = {}): (...args: A) => unknown {
-  return withArgnums<A>('jacrev', options, (args, argnum) => {
-    const g = partial(f, args, argnum);
-    const [xs, inDef] = tensorLeaves('jacrev', args[argnum]);
+  return withArgnums<A>('jacrev', f, options, (g, x) => {
+    const [xs, inDef] = tensorLeaves('jacrev', x);
     requireFloatInputs('jacrev', xs);
-    const [y, back] = vjp(g, args[argnum]);
+    const [y, back] = vjp(g, x);
     const [ys, outDef] = tensorLeaves('jacrev', y, "the function's result");
     if (ys.length === 0 || ys.every((l) => l.size === 0)) {
       return assemble(ys.map((yl) => xs.map((x) => reshape(zerosFor(yl, x), [...yl.shape, ...x.shape]))), outDef, inDef);
