@@ -7,6 +7,7 @@
  * shows an error.
  */
 
+import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
@@ -67,7 +68,7 @@ describe('guide examples', () => {
         // the guide shows this error in a separate block
       }
     };
-    const scope = { ...puregrad, ...testing, console: { log: () => undefined } };
+    const scope = { ...puregrad, ...testing, fc, console: { log: () => undefined } };
     new Function(...Object.keys(scope), '__check', '__try', js)(...Object.values(scope), check, attempt);
     expect(failures).toEqual([]);
   });
