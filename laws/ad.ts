@@ -38,7 +38,14 @@ function centralDifference(f: TensorFn, xs: readonly Tensor[], vs: readonly Tens
 
 export const asFloat64 = (t: Tensor): Tensor => tensor(values(t), { shape: t.shape, dtype: 'float64' });
 
-/** Law 1: the JVP agrees with central finite differences along a random direction. */
+/**
+ * Law 1: the JVP agrees with central finite differences along a random direction.
+ * @example
+ * const tol = { atol: 1e-6, rtol: 1e-5 }, x = tensor([0.5, 1], { dtype: 'float64' })
+ * jvpMatchesFiniteDifferences(sin, tol)([x], 7).ok // => true
+ * const wrong = customJvp((v: Tensor) => sin(v), ([v]: Tensor[], [t]: Tensor[]) => [sin(v), t])
+ * jvpMatchesFiniteDifferences(wrong, tol)([x], 7).ok // => false
+ */
 export const jvpMatchesFiniteDifferences =
   (f: TensorFn, tol: Tolerance, eps = 1e-6) =>
   (xs: readonly Tensor[], seed: number): Verdict => {
@@ -50,7 +57,12 @@ export const jvpMatchesFiniteDifferences =
     return allClose('jvp vs central differences', asFloat64(dy), centralDifference(f, xs, vs, eps), tol);
   };
 
-/** Law 2: ⟨u, J v⟩ = ⟨Jᵀ u, v⟩ for random u and v. */
+/**
+ * Law 2: ⟨u, J v⟩ = ⟨Jᵀ u, v⟩ for random u and v. No step size, so the tolerance can be tight.
+ * @example
+ * const x = tensor([[1, 2], [3, 4]], { dtype: 'float64' })
+ * vjpIsAdjointOfJvp((a: Tensor) => matmul(a, a), { atol: 1e-9, rtol: 1e-9 })([x], 1).ok // => true
+ */
 export const vjpIsAdjointOfJvp =
   (f: TensorFn, tol: Tolerance) =>
   (xs: readonly Tensor[], seed: number): Verdict => {
@@ -69,6 +81,11 @@ export const vjpIsAdjointOfJvp =
 /**
  * Law 2′, for functions with only a reverse-mode rule (`customVjp`):
  * ⟨u, (f(x + εv) − f(x − εv))/2ε⟩ agrees with ⟨Jᵀu, v⟩.
+ * @example
+ * const tol = { atol: 1e-6, rtol: 1e-6 }, x = tensor([1, 2], { dtype: 'float64' })
+ * const double = (k: number) => customVjp((v: Tensor) => mul(v, 2), (v: Tensor) => [mul(v, 2), null], (_r, g: Tensor) => [mul(g, k)])
+ * vjpMatchesFiniteDifferences(double(2), tol)([x], 3).ok // => true
+ * vjpMatchesFiniteDifferences(double(3), tol)([x], 3).ok // => false
  */
 export const vjpMatchesFiniteDifferences =
   (f: TensorFn, tol: Tolerance, eps = 1e-6) =>
@@ -85,6 +102,9 @@ export const vjpMatchesFiniteDifferences =
 /**
  * Law 3: with h(x) = ⟨w, f(x)⟩, the Hessian-vector product of h computed as
  * jvp-of-grad and as grad-of-grad agrees with finite differences of grad h.
+ * @example
+ * const x = tensor([0.5, -1], { dtype: 'float64' })
+ * secondOrderMatchesFiniteDifferences((v: Tensor) => mul(sin(v), v), { atol: 1e-6, rtol: 1e-5 })([x], 5).ok // => true
  */
 export const secondOrderMatchesFiniteDifferences =
   (f: TensorFn, tol: Tolerance, eps = 1e-5) =>

@@ -15,7 +15,12 @@ export interface ShapeConstraints {
   readonly maxDim?: number;
 }
 
-/** Shapes with rank in [minRank, maxRank] (default 0–3) and axes in [minDim, maxDim] (default 1–4). */
+/**
+ * Shapes with rank in [minRank, maxRank] (default 0–3) and axes in [minDim, maxDim] (default 1–4).
+ * @example
+ * fc.sample(shape({ minRank: 2, maxRank: 2, minDim: 3, maxDim: 3 }), { seed: 1, numRuns: 1 })[0] // => [3, 3]
+ * fc.sample(shape({ maxRank: 1 }), { seed: 1, numRuns: 20 }).every((s) => s.length <= 1 && s.every((d) => d >= 1 && d <= 4)) // => true
+ */
 export const shape = (c: ShapeConstraints = {}): fc.Arbitrary<number[]> =>
   fc.array(fc.integer({ min: c.minDim ?? 1, max: c.maxDim ?? 4 }), { minLength: c.minRank ?? 0, maxLength: c.maxRank ?? 3 });
 
@@ -27,7 +32,13 @@ export interface ValueConstraints {
   readonly dtype?: DType;
 }
 
-/** A tensor of exactly `s`, entries in [min, max] (default [−2, 2]). */
+/**
+ * A tensor of exactly `s`, entries in [min, max] (default [−2, 2]), float64 unless `dtype` is given.
+ * @example
+ * const [t] = fc.sample(tensorOf([2, 3], { min: 0, max: 1 }), { seed: 1, numRuns: 1 })
+ * [t.shape, t.dtype] // => [[2, 3], "float64"]
+ * Array.from(t.toTypedArray()).every((v) => v >= 0 && v <= 1) // => true
+ */
 export function tensorOf(s: Shape, c: ValueConstraints = {}): fc.Arbitrary<Tensor> {
   const size = s.reduce((a, b) => a * b, 1);
   const dtype = c.dtype ?? 'float64';
@@ -44,9 +55,17 @@ export function tensorOf(s: Shape, c: ValueConstraints = {}): fc.Arbitrary<Tenso
   return fc.array(value, { minLength: size, maxLength: size }).map((v) => tensor(Float64Array.from(v), { shape: s, dtype }));
 }
 
-/** A tensor of a random shape. */
+/**
+ * A tensor of a random shape drawn by `shape(sc)`, with values as in `tensorOf(…, vc)`.
+ * @example
+ * fc.sample(anyTensor({ maxRank: 1 }, { dtype: 'int32' }), { seed: 1, numRuns: 10 }).every((t) => t.rank <= 1 && t.dtype === 'int32') // => true
+ */
 export const anyTensor = (sc: ShapeConstraints = {}, vc: ValueConstraints = {}): fc.Arbitrary<Tensor> =>
   shape(sc).chain((s) => tensorOf(s, vc));
 
-/** A seed for the random directions used by the laws. */
+/**
+ * A seed for the random directions used by the laws: a non-negative 31-bit integer.
+ * @example
+ * fc.sample(seed(), { seed: 1, numRuns: 5 }).every((s) => Number.isInteger(s) && s >= 0 && s < 2 ** 31) // => true
+ */
 export const seed = (): fc.Arbitrary<number> => fc.integer({ min: 0, max: 0x7fffffff });

@@ -9,7 +9,13 @@ import { stack, tensor, vmap } from '../src/index.ts';
 import type { Tolerance, Verdict } from './numeric.ts';
 import { all, allClose, rng } from './numeric.ts';
 
-/** `variants[k]` holds the inputs of example k; shared inputs are read from example 0. */
+/**
+ * `variants[k]` holds the inputs of example k; shared inputs (in-axis `null`) are read from example 0.
+ * @example
+ * const f = (w: Tensor, x: Tensor) => sum(mul(w, x))
+ * const w = tensor([1, 2])
+ * vmapMatchesLoop(f, { atol: 0, rtol: 0 })([[w, tensor([3, 4])], [w, tensor([5, 6])]], [null, 0]).ok // => true
+ */
 export const vmapMatchesLoop =
   (f: (...xs: Tensor[]) => Tensor | readonly Tensor[], tol: Tolerance) =>
   (variants: readonly (readonly Tensor[])[], inAxes: readonly (number | null)[]): Verdict => {
@@ -23,6 +29,11 @@ export const vmapMatchesLoop =
 /**
  * `count` variants of `inputs` with the same shapes and dtypes: floats get
  * noise added, integers and booleans are shuffled (so indices stay in range).
+ * Variant 0 is `inputs` itself.
+ * @example
+ * const vs = variantsOf([tensor([1, 2], { dtype: 'float64' }), tensor([0, 1, 2], { dtype: 'int32' })], 3, 0)
+ * [vs.length, vs[0]![1]!] // => [3, [0, 1, 2]]
+ * Array.from(vs[2]![1]!.toTypedArray()).sort() // => [0, 1, 2]
  */
 export function variantsOf(inputs: readonly Tensor[], count: number, seed: number): Tensor[][] {
   const next = rng(seed);

@@ -16,7 +16,15 @@ export interface RunOptions {
   readonly seed?: number;
 }
 
-/** Assert `law` over `arb`; throws with the law's message on the first (shrunk) failure. */
+/**
+ * Assert `law` over `arb` (50 runs, fixed seed, unless `options` say otherwise);
+ * throws with the law's message on the first (shrunk) failure.
+ * @example
+ * assertLaw(tensorOf([3]), (x) => allClose('x + x', add(x, x), mul(x, 2), { atol: 0, rtol: 0 }), { numRuns: 10 })
+ * let message = ''
+ * try { assertLaw(fc.constant(scalar(1)), (x) => close('x', x.item(), 2, { atol: 0, rtol: 0 })) } catch (e) { message = String(e) }
+ * message.includes('x: 1 but expected 2') // => true
+ */
 export function assertLaw<T>(arb: fc.Arbitrary<T>, law: (input: T) => Verdict, options: RunOptions = {}): void {
   fc.assert(
     fc.property(arb, (input) => {

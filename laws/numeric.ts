@@ -6,7 +6,13 @@
 
 import { Tensor, tensor } from '../src/index.ts';
 
-/** A small deterministic generator (mulberry32): same seed, same numbers everywhere. */
+/**
+ * A small deterministic generator (mulberry32) of numbers in [0, 1): same seed, same numbers everywhere.
+ * @example
+ * const [a, b] = [rng(42), rng(42)]
+ * a() === b() && a() === b() // => true
+ * Array.from({ length: 100 }, rng(7)).every((u) => u >= 0 && u < 1) // => true
+ */
 export function rng(seed: number): () => number {
   let s = seed >>> 0;
   return () => {
@@ -56,7 +62,12 @@ export interface Verdict {
 export const pass: Verdict = { ok: true, message: 'ok' };
 export const fail = (message: string): Verdict => ({ ok: false, message });
 
-/** |a − b| ≤ atol + rtol·|b| elementwise (equal infinities and two NaNs agree); the message names the worst element. */
+/**
+ * |a − b| ≤ atol + rtol·|b| elementwise (equal infinities and two NaNs agree); the message names the worst element.
+ * @example
+ * allClose('y', tensor([1, 2]), tensor([1, 2.001]), { atol: 0, rtol: 1e-3 }).ok // => true
+ * allClose('y', tensor([1, 2]), tensor([1, 3]), { atol: 0.1, rtol: 0 }).message // => "y: element 1 is 2 but expected 3 (atol 0.1, rtol 0)"
+ */
 export function allClose(what: string, actual: Tensor, expected: Tensor, tol: Tolerance): Verdict {
   if (actual.shape.length !== expected.shape.length || actual.shape.some((d, i) => d !== expected.shape[i])) {
     return fail(`${what}: shape [${actual.shape}] differs from expected [${expected.shape}]`);
@@ -77,10 +88,22 @@ export function allClose(what: string, actual: Tensor, expected: Tensor, tol: To
   return fail(`${what}: element ${worst} is ${a[worst]} but expected ${b[worst]} (atol ${tol.atol}, rtol ${tol.rtol})`);
 }
 
-/** Scalar closeness with the same rule. */
+/**
+ * Scalar closeness with the same rule as `allClose`: |actual − expected| ≤ atol + rtol·|expected|.
+ * @example
+ * close('loss', 1.0005, 1, { atol: 1e-3, rtol: 0 }).ok // => true
+ * close('loss', 1.1, 1, { atol: 1e-3, rtol: 0 }).message // => "loss: 1.1 but expected 1 (atol 0.001, rtol 0)"
+ */
 export function close(what: string, actual: number, expected: number, tol: Tolerance): Verdict {
   const ok = Math.abs(actual - expected) <= tol.atol + tol.rtol * Math.abs(expected);
   return ok ? pass : fail(`${what}: ${actual} but expected ${expected} (atol ${tol.atol}, rtol ${tol.rtol})`);
 }
 
+/**
+ * Combine verdicts: the first failing one, or a pass when all hold.
+ * @example
+ * const exact = { atol: 0, rtol: 0 }
+ * all(close('a', 1, 1, exact), close('b', 2, 3, exact), close('c', 4, 5, exact)).message // => "b: 2 but expected 3 (atol 0, rtol 0)"
+ * all().ok // => true
+ */
 export const all = (...verdicts: readonly Verdict[]): Verdict => verdicts.find((v) => !v.ok) ?? pass;

@@ -110,6 +110,10 @@ function build(base: Shape, inputs: readonly Tensor[], steps: readonly { kind: S
  * axes 1–4), 1–3 inputs of it or of shapes broadcasting to it, then 1–maxSteps
  * steps drawn from the primitive families, returning the last value and
  * sometimes an earlier one.
+ * @example
+ * const [p] = fc.sample(randomProgram({ numInputs: 2, maxSteps: 4 }), { seed: 1, numRuns: 1 })
+ * p!.inputs.length // => 2
+ * p!.inputs.every((x) => x.dtype === 'float64') // => true
  */
 export function randomProgram(options: ProgramOptions = {}): fc.Arbitrary<RandomProgram> {
   const kinds = options.kinds ?? stepKinds;
@@ -135,7 +139,12 @@ export function batchOf(p: RandomProgram, size: number, seed: number): Tensor[][
 export const withFn = (p: RandomProgram, note: string, fn: (...xs: Tensor[]) => Tensor[]): RandomProgram =>
   new Drawn(p.inputs, fn, `${note} of\n${p.description}`);
 
-/** The sum of every element of every output: a scalar function for the differentiation laws. */
+/**
+ * The sum of every element of every output: a scalar function for the differentiation laws.
+ * @example
+ * const p = { inputs: [tensor([1, 2])], fn: (x: Tensor) => [x, mul(x, x)], description: 'x, x²' }
+ * scalarized(p)(tensor([1, 2])) // => 8
+ */
 export const scalarized = (p: RandomProgram) => (...xs: Tensor[]): Tensor =>
   p.fn(...xs).map((y) => L.reduceSum(y, range(y.rank))).reduce((acc, y) => L.add(acc, y));
 
@@ -163,6 +172,10 @@ function sameBits(what: string, actual: readonly (Tensor | null)[], expected: re
  * `jit(f)(xs)`, on its first (tracing) and second (cached) call, and
  * `evalProgram(makeProgram(f)(xs), xs)` all equal `f(xs)` bit for bit; a third
  * call on new inputs of the same shapes equals `f` on those.
+ * @example
+ * const p = { inputs: [tensor([1, 2], { dtype: 'float64' })], fn: (x: Tensor) => [sin(mul(x, x))], description: 'sin(x²)' }
+ * jitMatchesEager(jit)(p).ok // => true
+ * fc.sample(randomProgram(), { seed: 3, numRuns: 5 }).every((q) => jitMatchesEager(jit)(q).ok) // => true
  */
 export const jitMatchesEager =
   (jit: Jit) =>
@@ -178,7 +191,12 @@ export const jitMatchesEager =
     );
   };
 
-/** The batching law of `batching.ts`, for a random program: `vmap(p.fn)` on stacked variants ≡ stacking `p.fn` of each. */
+/**
+ * The batching law of `batching.ts`, for a random program: `vmap(p.fn)` on stacked variants ≡ stacking `p.fn` of each.
+ * @example
+ * const [p] = fc.sample(randomProgram({ numInputs: 2 }), { seed: 2, numRuns: 1 })
+ * programVmapMatchesLoop({ atol: 1e-12, rtol: 1e-9 })(p!, variantsOf(p!.inputs, 3, 0), [0, null]).ok // => true
+ */
 export const programVmapMatchesLoop =
   (tol: Tolerance) =>
   (p: RandomProgram, batch: readonly (readonly Tensor[])[], inAxes: readonly (number | null)[]): Verdict =>

@@ -20,7 +20,12 @@ type Params = Tree<Tensor>;
 const treeClose = (what: string, a: Params, b: Params, tol: Tolerance): Verdict =>
   all(...tree.leaves(a).map((x, i) => allClose(`${what} (leaf ${i})`, asFloat64(x), asFloat64(tree.leaves(b)[i]!), tol)));
 
-/** ∇_w g(w, w) = ∇₁g(w, w) + ∇₂g(w, w). */
+/**
+ * ∇_w g(w, w) = ∇₁g(w, w) + ∇₂g(w, w).
+ * @example
+ * const g = (a: Tensor, b: Tensor) => sum(mul(sin(a), b))
+ * sharedWeightsSumGradients(g, { atol: 1e-6, rtol: 1e-6 })(tensor([1, 2])).ok // => true
+ */
 export const sharedWeightsSumGradients =
   <P>(g: (first: P, second: P) => Tensor, tol: Tolerance) =>
   (w: P): Verdict => {
@@ -32,6 +37,10 @@ export const sharedWeightsSumGradients =
 /**
  * For a loss that is a mean over the leading axis of `xs` and `ys`, the
  * gradient on the whole batch equals the mean of the one-sample gradients.
+ * @example
+ * const loss = (w: Tensor, xs: Tensor, ys: Tensor) => nn.mse(matmul(xs, w), ys)
+ * const check = batchGradientIsMeanOfPerSample(loss, { atol: 1e-6, rtol: 1e-6 })
+ * check(tensor([1, -1]), tensor([[1, 2], [3, 4]]), tensor([0, 1])).ok // => true
  */
 export const batchGradientIsMeanOfPerSample =
   <P>(loss: (params: P, xs: Tensor, ys: Tensor) => Tensor, tol: Tolerance) =>
@@ -44,7 +53,12 @@ export const batchGradientIsMeanOfPerSample =
     return treeClose('batch gradient vs mean of per-sample gradients', batch, mean, tol);
   };
 
-/** ∂/∂z softmaxCrossEntropy(z, y) = (softmax(z) − y)/N for logits z of shape [N, C]. */
+/**
+ * ∂/∂z softmaxCrossEntropy(z, y) = (softmax(z) − y)/N for logits z of shape [N, C].
+ * @example
+ * const z = tensor([[1, 2, 3], [0, 0, 0]], { dtype: 'float64' }), y = tensor([[0, 0, 1], [1, 0, 0]], { dtype: 'float64' })
+ * softmaxCrossEntropyGradient({ atol: 1e-12, rtol: 1e-9 })(z, y).ok // => true
+ */
 export const softmaxCrossEntropyGradient =
   (tol: Tolerance) =>
   (logits: Tensor, targets: Tensor): Verdict => {
@@ -54,7 +68,12 @@ export const softmaxCrossEntropyGradient =
     return allClose('softmax cross-entropy gradient vs (p - y)/N', asFloat64(g), asFloat64(expected), tol);
   };
 
-/** ∂/∂z sigmoidBinaryCrossEntropy(z, y) = (σ(z) − y)/N. */
+/**
+ * ∂/∂z sigmoidBinaryCrossEntropy(z, y) = (σ(z) − y)/N, with N the number of logits.
+ * @example
+ * const z = tensor([-2, 0, 3], { dtype: 'float64' }), y = tensor([0, 1, 1], { dtype: 'float64' })
+ * sigmoidBinaryCrossEntropyGradient({ atol: 1e-12, rtol: 1e-9 })(z, y).ok // => true
+ */
 export const sigmoidBinaryCrossEntropyGradient =
   (tol: Tolerance) =>
   (logits: Tensor, targets: Tensor): Verdict => {

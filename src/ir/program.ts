@@ -42,6 +42,14 @@ export interface ConstBinding {
   readonly value: Tensor;
 }
 
+/**
+ * A traced function as a list of equations, made by `makeProgram` (or seen
+ * through `jit(f).program(...args)`); print it with `toString()` and run it with `evalProgram`.
+ * @example
+ * const p = makeProgram((x: Tensor) => mul(x, 2))(scalar(1))
+ * p.inputs.length // => 1
+ * p.toString() // => "{ lambda ; a:f32[]. let\n    b:f32[] = mul a 2.0\n  in (b) }"
+ */
 export class Program {
   constructor(
     readonly inputs: readonly Var[],

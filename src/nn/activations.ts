@@ -16,34 +16,67 @@ import { customJvp } from '../control/custom.ts';
 import { resolveAxes } from '../ops/axes.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 
-/** max(x, 0) with relu'(0) = 0. */
+/**
+ * max(x, 0) with relu'(0) = 0.
+ * @example
+ * nn.relu(tensor([-1, 0, 2])) // => [0, 0, 2]
+ * grad((x: Tensor) => sum(nn.relu(x)))(tensor([-1, 0, 2])) // => [0, 0, 1]
+ */
 export const relu = (x: Tensor): Tensor => E.where(E.lessEqual(x, 0), 0, x);
 
-/** x for x > 0, αx otherwise; the derivative at 0 is α. */
+/**
+ * x for x > 0, αx otherwise (α = 0.01 by default); the derivative at 0 is α.
+ * @example
+ * nn.leakyRelu(tensor([-2, 3]), 0.5) // => [-1, 3]
+ * grad((x: Tensor) => nn.leakyRelu(x, 0.1))(scalar(0)) // => 0.1
+ */
 export const leakyRelu = (x: Tensor, alpha = 0.01): Tensor => E.where(E.greater(x, 0), x, E.mul(x, alpha));
 
-/** x for x > 0, α(eˣ − 1) otherwise, with the exponent's input guarded. */
+/**
+ * x for x > 0, α(eˣ − 1) otherwise (α = 1 by default), with the exponent's input guarded.
+ * @example
+ * nn.elu(tensor([2, -Math.LN2])) // => [2, -0.5]
+ * grad((x: Tensor) => nn.elu(x))(scalar(-Math.LN2)) // => 0.5
+ */
 export function elu(x: Tensor, alpha = 1): Tensor {
   const positive = E.greater(x, 0);
   const safe = E.where(positive, 0, x);
   return E.where(positive, x, E.mul(E.expm1(safe), alpha));
 }
 
-/** GELU, tanh approximation: ½x(1 + tanh(√(2/π)(x + 0.044715x³))). */
+/**
+ * GELU, tanh approximation: ½x(1 + tanh(√(2/π)(x + 0.044715x³))).
+ * @example
+ * nn.gelu(tensor([0, 10])) // => [0, 10]
+ * grad((x: Tensor) => nn.gelu(x))(scalar(0)) // => 0.5
+ */
 export function gelu(x: Tensor): Tensor {
   const inner = E.mul(E.add(x, E.mul(E.pow(x, 3), 0.044715)), Math.sqrt(2 / Math.PI));
   return E.mul(E.mul(x, 0.5), E.add(E.tanh(inner), 1));
 }
 
-/** σ(x) = 1 / (1 + e⁻ˣ), computed as ½(1 + tanh(x/2)). */
+/**
+ * σ(x) = 1 / (1 + e⁻ˣ), computed as ½(1 + tanh(x/2)); σ' = σ(1 − σ).
+ * @example
+ * nn.sigmoid(tensor([0, Math.log(3), 1e4])) // => [0.5, 0.75, 1]
+ * grad((x: Tensor) => nn.sigmoid(x))(scalar(0)) // => 0.25
+ */
 export const sigmoid = (x: Tensor): Tensor => E.mul(E.add(E.tanh(E.mul(x, 0.5)), 1), 0.5);
 
+/**
+ * The hyperbolic tangent, as the top-level `tanh` (here so `nn` lists every activation).
+ * @example
+ * nn.tanh(tensor([0, 100])) // => [0, 1]
+ */
 export const tanh = (x: Tensor): Tensor => E.tanh(x);
 
 /**
  * log(1 + eˣ), stable for |x| up to the float range. Its derivative is the
  * custom rule d softplus = σ(x)·dx: exact where the composed form's chain rule
  * would pass through a `where`, and σ(0) = ½ at the seam.
+ * @example
+ * nn.softplus(tensor([0, 1e4, -1e4])) // => [0.6931472, 10000, 0]
+ * grad((x: Tensor) => nn.softplus(x))(scalar(0)) // => 0.5
  */
 export function softplus(x: Tensor): Tensor {
   return customJvp(stableSoftplus, ([v]: readonly [Tensor], [t]: readonly [Tensor]) => [stableSoftplus(v), E.mul(t, sigmoid(v))] as [Tensor, Tensor])(x);
@@ -56,7 +89,12 @@ function stableSoftplus(x: Tensor): Tensor {
   return E.where(positive, E.add(xp, E.log1p(E.exp(E.neg(xp)))), E.log1p(E.exp(xn)));
 }
 
-/** The step function, 1 for x > 0 and 0 for x ≤ 0 (NaN stays NaN), in x's dtype; its derivative is 0 everywhere. */
+/**
+ * The step function, 1 for x > 0 and 0 for x ≤ 0 (NaN stays NaN), in x's dtype; its derivative is 0 everywhere.
+ * @example
+ * nn.heaviside(tensor([-1, 0, 2])) // => [0, 0, 1]
+ * grad((x: Tensor) => sum(nn.heaviside(x)))(tensor([-1, 0, 2])) // => [0, 0, 0]
+ */
 export const heaviside = (x: Tensor): Tensor =>
   E.stopGradient(E.where(E.greater(x, 0), 1, E.where(E.lessEqual(x, 0), 0, x)));
 
@@ -70,13 +108,23 @@ function shifted(op: string, x: Tensor, axis: number): Tensor {
   return E.sub(x, E.where(E.equal(E.sub(m, m), 0), m, 0)); // shift by 0 where the max is ±∞
 }
 
-/** exp(x − m) / Σ exp(x − m) along `axis` (default last). */
+/**
+ * exp(x − m) / Σ exp(x − m) along `axis` (default last), with m the maximum: entries in [0, 1] summing to 1.
+ * @example
+ * nn.softmax(tensor([0, Math.log(3)])) // => [0.25, 0.75]
+ * nn.softmax(tensor([[1e4, 1e4], [0, 0]]), 0) // => [[1, 1], [0, 0]]
+ */
 export function softmax(x: Tensor, axis = -1): Tensor {
   const e = E.exp(shifted('softmax', x, axis));
   return E.div(e, R.sum(e, { axis, keepdims: true }));
 }
 
-/** (x − m) − log Σ exp(x − m) along `axis` (default last): log softmax, stable for inputs of ±1e4. */
+/**
+ * (x − m) − log Σ exp(x − m) along `axis` (default last): log softmax, stable for inputs of ±1e4.
+ * @example
+ * nn.logSoftmax(tensor([0, 0])) // => [-0.6931472, -0.6931472]
+ * nn.logSoftmax(tensor([1e4, 0])) // => [0, -10000]
+ */
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
   const s = shifted('logSoftmax', x, axis);
   return E.sub(s, E.log(R.sum(E.exp(s), { axis, keepdims: true })));

@@ -41,7 +41,13 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   return out;
 }
 
-/** Inner product of two vectors; a product with a scalar; `matmul` otherwise (as NumPy's `dot`). */
+/**
+ * Inner product of two vectors; a product with a scalar; `matmul` otherwise (as NumPy's `dot`).
+ * @example
+ * dot(tensor([1, 2, 3]), tensor([4, 5, 6])) // => 32
+ * dot(scalar(2), tensor([1, 2])) // => [2, 4]
+ * grad((w: Tensor) => dot(w, tensor([4, 5])))(tensor([1, 2])) // => [4, 5]
+ */
 export function dot(a: Tensor, b: Tensor): Tensor {
   if (a.rank === 0 || b.rank === 0) {
     const [x, y] = unify([a, b]) as [Tensor, Tensor];

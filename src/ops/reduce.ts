@@ -26,13 +26,28 @@ export interface ReduceOptions {
 const keep = (x: Tensor, axes: readonly number[], r: Tensor, keepdims: boolean | undefined): Tensor =>
   keepdims ? L.reshape(r, x.shape.map((d, i) => (axes.includes(i) ? 1 : d))) : r;
 
-/** Σ over the axes; bools are counted (summed as int32), as in NumPy. */
+/**
+ * Σ over the axes; bools are counted (summed as int32), as in NumPy. Its
+ * gradient broadcasts the cotangent back over the reduced axes.
+ * @example
+ * sum(tensor([[1, 2], [3, 4]])) // => 10
+ * sum(tensor([[1, 2], [3, 4]]), { axis: -1, keepdims: true }) // => [[3], [7]]
+ * sum(tensor([true, false, true])) // => 2
+ */
 export function sum(x: Tensor, options: ReduceOptions = {}): Tensor {
   const axes = resolveAxes('sum', x, options.axis);
   const xs = x.dtype === 'bool' ? L.cast(x, 'int32') : x;
   return keep(x, axes, L.reduceSum(xs, axes), options.keepdims);
 }
 
+/**
+ * The arithmetic mean over the axes; int and bool inputs give float32. The
+ * gradient spreads the cotangent evenly: 1/N to each entry.
+ * @example
+ * mean(tensor([[1, 2], [3, 4]]), { axis: 1 }) // => [1.5, 3.5]
+ * mean(tensor([1, 2], { dtype: 'int32' })) // => 1.5
+ * grad((x: Tensor) => mean(x))(tensor([1, 2, 3, 4])) // => [0.25, 0.25, 0.25, 0.25]
+ */
 export function mean(x: Tensor, options: ReduceOptions = {}): Tensor {
   const axes = resolveAxes('mean', x, options.axis);
   const xf = isFloat(x.dtype) ? x : L.cast(x, 'float32');
@@ -40,6 +55,12 @@ export function mean(x: Tensor, options: ReduceOptions = {}): Tensor {
   return keep(x, axes, A.div(L.reduceSum(xf, axes), filled([], xf.dtype, count)), options.keepdims);
 }
 
+/**
+ * The maximum over the axes, in x's dtype; tied maxima share the gradient evenly.
+ * @example
+ * max(tensor([[1, 5], [3, 2]]), { axis: 1 }) // => [5, 3]
+ * grad((x: Tensor) => max(x))(tensor([1, 3, 3])) // => [0, 0.5, 0.5]
+ */
 export function max(x: Tensor, options: ReduceOptions = {}): Tensor {
   const axes = resolveAxes('max', x, options.axis);
   return keep(x, axes, A.reduceMax(x, axes), options.keepdims);
@@ -48,7 +69,11 @@ export function max(x: Tensor, options: ReduceOptions = {}): Tensor {
 /**
  * The minimum, as the maximum of an order-reversing map: −x for floats, and
  * for int32 the bitwise complement −x − 1, which never overflows (−x does at
- * −2³¹).
+ * −2³¹). Tied minima share the gradient evenly.
+ * @example
+ * min(tensor([[1, 5], [3, 2]]), { axis: 0 }) // => [1, 2]
+ * min(tensor([-(2 ** 31), 0], { dtype: 'int32' })) // => -2147483648
+ * grad((x: Tensor) => min(x))(tensor([2, 2, 5])) // => [0.5, 0.5, 0]
  */
 export function min(x: Tensor, options: ReduceOptions = {}): Tensor {
   const axes = resolveAxes('min', x, options.axis);
@@ -61,6 +86,10 @@ export function min(x: Tensor, options: ReduceOptions = {}): Tensor {
  * given by a custom rule, d logsumexp = Σ softmax(x)·dx, rather than derived
  * through the shift and the max: exactly the softmax, finite for inputs as
  * large as ±1e4, and itself differentiable again.
+ * @example
+ * logsumexp(tensor([0, 0], { dtype: 'float64' })) // => 0.6931471805599453
+ * logsumexp(tensor([1e4, 1e4])) // => 10000.693147
+ * grad((x: Tensor) => logsumexp(x))(tensor([0, Math.log(3)])) // => [0.25, 0.75]
  */
 export function logsumexp(x: Tensor, options: ReduceOptions = {}): Tensor {
   const axes = resolveAxes('logsumexp', x, options.axis);
@@ -93,12 +122,24 @@ function shiftedLogSumExp(x: Tensor, axes: readonly number[], keepdims: boolean)
   return keep(x, axes, L.add(U.log(L.reduceSum(U.exp(shifted), axes)), shift), keepdims);
 }
 
-/** Index of the first maximum along `axis` (of the flattened tensor when absent), as int32. */
+/**
+ * Index of the first maximum along `axis` (of the flattened tensor when absent), as int32.
+ * @example
+ * argmax(tensor([[1, 5], [7, 2]])) // => 2
+ * argmax(tensor([[1, 5], [7, 2]]), { axis: 1 }) // => [1, 0]
+ * argmax(tensor([3, 3])) // => 0
+ */
 export function argmax(x: Tensor, options: { readonly axis?: number } = {}): Tensor {
   if (options.axis === undefined) return A.argmax(L.reshape(x, [x.size]), 0);
   return A.argmax(x, resolveAxes('argmax', x, options.axis)[0]!);
 }
 
+/**
+ * Index of the first minimum along `axis` (of the flattened tensor when absent), as int32.
+ * @example
+ * argmin(tensor([[1, 5], [7, 2]]), { axis: 0 }) // => [0, 1]
+ * argmin(tensor([4, 1, 1])) // => 1
+ */
 export function argmin(x: Tensor, options: { readonly axis?: number } = {}): Tensor {
   return argmax(reverseOrder(x), options);
 }

@@ -15,7 +15,11 @@ import { Tensor } from '../tensor/tensor.ts';
 import { arange, tensor } from '../tensor/create.ts';
 import { unify } from './operand.ts';
 
-/** New shape with the same elements; one entry may be −1 and is inferred. */
+/**
+ * New shape with the same elements in row-major order; one entry may be −1 and is inferred.
+ * @example
+ * reshape(arange(6), [2, -1]) // => [[0, 1, 2], [3, 4, 5]]
+ */
 export function reshape(x: Tensor, shape: Shape): Tensor {
   const unknown = shape.filter((d) => d === -1).length;
   if (unknown > 1) throw new PuregradError('reshape', `only one axis may be -1, got ${showShape(shape)}`);
@@ -30,22 +34,44 @@ export function reshape(x: Tensor, shape: Shape): Tensor {
   return L.reshape(x, target);
 }
 
-/** Permute axes (reverse them when `axes` is absent). */
+/**
+ * Permute axes: axis i of the result is axis `axes[i]` of x (all axes reversed when `axes` is absent).
+ * @example
+ * transpose(tensor([[1, 2, 3], [4, 5, 6]])) // => [[1, 4], [2, 5], [3, 6]]
+ * transpose(zeros([2, 3, 4]), [1, 0, 2]).shape // => [3, 2, 4]
+ */
 export function transpose(x: Tensor, axes?: readonly number[]): Tensor {
   const perm = axes === undefined ? x.shape.map((_, i) => x.rank - 1 - i) : axes.map((a) => normalizeAxis(a, x.rank) ?? a);
   return L.transpose(x, perm);
 }
 
+/**
+ * Repeat x to `shape` by NumPy's rules (new leading axes, or axes of length 1
+ * stretched); the gradient sums over the repeats.
+ * @example
+ * broadcastTo(tensor([1, 2]), [2, 2]) // => [[1, 2], [1, 2]]
+ * grad((x: Tensor) => sum(broadcastTo(x, [3, 2])))(tensor([1, 2])) // => [3, 3]
+ */
 export const broadcastTo = (x: Tensor, shape: Shape): Tensor => L.broadcast(x, shape);
 
-/** Insert an axis of length 1 at `axis` (which may be −1 for the end). */
+/**
+ * Insert an axis of length 1 at `axis` (which may be −1 for the end).
+ * @example
+ * expandDims(tensor([1, 2]), 0).shape // => [1, 2]
+ * expandDims(tensor([1, 2]), -1) // => [[1], [2]]
+ */
 export function expandDims(x: Tensor, axis: number): Tensor {
   const a = normalizeAxis(axis, x.rank + 1);
   if (a === undefined) throw new PuregradError('expandDims', `axis ${axis} is out of range for shape ${showShape(x.shape)}`);
   return L.reshape(x, [...x.shape.slice(0, a), 1, ...x.shape.slice(a)]);
 }
 
-/** Remove axes of length 1 (the given ones, or all). */
+/**
+ * Remove axes of length 1 (the given ones, or all).
+ * @example
+ * squeeze(zeros([1, 3, 1])).shape // => [3]
+ * squeeze(zeros([1, 3, 1]), 0).shape // => [3, 1]
+ */
 export function squeeze(x: Tensor, axis?: number | readonly number[]): Tensor {
   const list = axis === undefined ? x.shape.flatMap((d, i) => (d === 1 ? [i] : [])) : typeof axis === 'number' ? [axis] : axis;
   const axes = list.map((a) => {
@@ -58,7 +84,12 @@ export function squeeze(x: Tensor, axis?: number | readonly number[]): Tensor {
   return L.reshape(x, x.shape.filter((_, i) => !axes.includes(i)));
 }
 
-/** Join tensors along an existing axis (dtypes are promoted). */
+/**
+ * Join tensors along an existing axis (dtypes are promoted).
+ * @example
+ * concatenate([tensor([1, 2]), tensor([3])]) // => [1, 2, 3]
+ * concatenate([tensor([[1]], { dtype: 'int32' }), tensor([[0.5]])], 1) // => [[1, 0.5]]
+ */
 export function concatenate(xs: readonly Tensor[], axis = 0): Tensor {
   if (xs.length === 0) throw new PuregradError('concatenate', 'needs at least one tensor');
   const a = normalizeAxis(axis, xs[0]!.rank);
@@ -66,7 +97,12 @@ export function concatenate(xs: readonly Tensor[], axis = 0): Tensor {
   return I.concatenate(unify(xs), a);
 }
 
-/** Join tensors of one shape along a new axis. */
+/**
+ * Join tensors of one shape along a new axis.
+ * @example
+ * stack([tensor([1, 2]), tensor([3, 4])]) // => [[1, 2], [3, 4]]
+ * stack([tensor([1, 2]), tensor([3, 4])], 1) // => [[1, 3], [2, 4]]
+ */
 export function stack(xs: readonly Tensor[], axis = 0): Tensor {
   if (xs.length === 0) throw new PuregradError('stack', 'needs at least one tensor');
   const a = normalizeAxis(axis, xs[0]!.rank + 1);
@@ -81,6 +117,10 @@ export function stack(xs: readonly Tensor[], axis = 0): Tensor {
  * The block `x[begin[i] : end[i]]` on each axis given, as Python slices it:
  * missing axes are kept whole, negative bounds count from the end, bounds
  * past either end are clamped, and an end before its begin gives an empty axis.
+ * @example
+ * slice(arange(5), [1], [3]) // => [1, 2]
+ * slice(arange(5), [-2]) // => [3, 4]
+ * slice(tensor([[1, 2, 3], [4, 5, 6]]), [0, 1], [1, 10]) // => [[2, 3]]
  */
 export function slice(x: Tensor, begin: readonly number[], end?: readonly number[]): Tensor {
   if (begin.length > x.rank || (end !== undefined && end.length > x.rank)) {
@@ -101,6 +141,10 @@ export function slice(x: Tensor, begin: readonly number[], end?: readonly number
  * contributions. An out-of-range index is an error when its value is known;
  * under `jit` or `vmap`, where it is not, it is clamped to the axis (as JAX
  * does for indexing), so no example ever reads another's data.
+ * @example
+ * take(tensor([10, 20, 30]), [2, 0, -1]) // => [30, 10, 30]
+ * take(tensor([[1, 2], [3, 4]]), [1], { axis: 1 }) // => [[2], [4]]
+ * grad((x: Tensor) => sum(take(x, [0, 0, 2])))(tensor([1, 2, 3])) // => [2, 0, 1]
  */
 export function take(x: Tensor, indices: Tensor | readonly number[], options: { readonly axis?: number } = {}): Tensor {
   if (!(indices instanceof Tensor)) {
@@ -125,12 +169,24 @@ export function take(x: Tensor, indices: Tensor | readonly number[], options: { 
   return I.gather(src, clamped, axis);
 }
 
-/** One-hot encoding: a new last axis of length `depth` with 1 at each index. */
+/**
+ * One-hot encoding: a new last axis of length `depth` with 1 at each index (float32 unless `dtype` is given).
+ * @example
+ * oneHot([0, 2], 3) // => [[1, 0, 0], [0, 0, 1]]
+ * oneHot([1], 2, { dtype: 'int32' }).dtype // => "int32"
+ */
 export function oneHot(indices: Tensor | readonly number[], depth: number, options: { readonly dtype?: DType } = {}): Tensor {
   const idx = indices instanceof Tensor ? indices : tensor(indices, { dtype: 'int32' });
   const classes = arange(0, depth, 1, idx.dtype);
   return L.cast(A.equal(expandDims(idx, -1), classes), options.dtype ?? 'float32');
 }
 
-/** Convert to another dtype (float → int truncates toward zero). */
+/**
+ * Convert to another dtype (float → int truncates toward zero; nonzero → true).
+ * Between floats the gradient passes through, cast back to the input's dtype.
+ * @example
+ * cast(tensor([1.7, -1.7]), 'int32') // => [1, -1]
+ * cast(tensor([0, 2]), 'bool') // => [false, true]
+ * grad((x: Tensor) => sum(cast(x, 'float64')))(tensor([1, 2])).dtype // => "float32"
+ */
 export const cast = (x: Tensor, dtype: DType): Tensor => L.cast(x, dtype);

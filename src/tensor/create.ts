@@ -108,7 +108,13 @@ function isAllBool(data: TensorLike): boolean {
   return (data as readonly TensorLike[]).every(isAllBool);
 }
 
-/** A rank-0 tensor. */
+/**
+ * A rank-0 tensor (shape `[]`): float32 for a number and bool for a boolean, unless `dtype` is given.
+ * @example
+ * scalar(3).shape // => []
+ * scalar(true).dtype // => "bool"
+ * scalar(2.7, 'int32').item() // => 2
+ */
 export const scalar = (value: number | boolean, dtype?: DType): Tensor =>
   tensor(value, dtype === undefined ? {} : { dtype });
 
@@ -118,15 +124,38 @@ const checkShape = (op: string, shape: Shape): void => {
   }
 };
 
+/**
+ * A tensor of `shape` with every entry `value` (float32 unless `dtype` is given).
+ * @example
+ * full([2, 2], 7) // => [[7, 7], [7, 7]]
+ * full([2], 3, 'int32').dtype // => "int32"
+ */
 export function full(shape: Shape, value: number, dtype: DType = 'float32'): Tensor {
   checkShape('full', shape);
   return filled(shape, dtype, value);
 }
 
+/**
+ * A tensor of `shape` filled with 0 (false for bool), float32 by default.
+ * @example
+ * zeros([2, 3]).shape // => [2, 3]
+ * zeros([2], 'bool') // => [false, false]
+ */
 export const zeros = (shape: Shape, dtype: DType = 'float32'): Tensor => full(shape, 0, dtype);
+/**
+ * A tensor of `shape` filled with 1 (true for bool), float32 by default.
+ * @example
+ * ones([2], 'int32') // => [1, 1]
+ */
 export const ones = (shape: Shape, dtype: DType = 'float32'): Tensor => full(shape, 1, dtype);
 
-/** `[start, start + step, …)` up to but excluding `stop`; with one argument, `[0, stop)`. */
+/**
+ * `[start, start + step, …)` up to but excluding `stop`; with one argument, `[0, stop)`. A vector, float32 by default.
+ * @example
+ * arange(4) // => [0, 1, 2, 3]
+ * arange(1, 2, 0.25) // => [1, 1.25, 1.5, 1.75]
+ * arange(5, 0, -2, 'int32') // => [5, 3, 1]
+ */
 export function arange(start: number, stop?: number, step = 1, dtype: DType = 'float32'): Tensor {
   const [lo, hi] = stop === undefined ? [0, start] : [start, stop];
   if (step === 0) throw new PuregradError('arange', 'step must not be 0');
@@ -138,7 +167,12 @@ export function arange(start: number, stop?: number, step = 1, dtype: DType = 'f
   return fromStorage([n], dtype, out);
 }
 
-/** `num` evenly spaced points from `start` to `stop`, both included. */
+/**
+ * `num` evenly spaced points from `start` to `stop`, both included; float32 by default.
+ * @example
+ * linspace(0, 1, 5) // => [0, 0.25, 0.5, 0.75, 1]
+ * linspace(-1, 1, 3, 'float64').dtype // => "float64"
+ */
 export function linspace(start: number, stop: number, num: number, dtype: DType = 'float32'): Tensor {
   if (!Number.isInteger(num) || num < 0) throw new PuregradError('linspace', `num must be a non-negative integer, got ${num}`);
   if (dtype === 'bool') throw new PuregradError('linspace', "evenly spaced bools are not meaningful; use a float dtype");
@@ -148,7 +182,12 @@ export function linspace(start: number, stop: number, num: number, dtype: DType 
   return fromStorage([num], dtype, out);
 }
 
-/** The `n × m` identity (ones on the diagonal). */
+/**
+ * The `n × m` identity (ones on the diagonal), float32 by default.
+ * @example
+ * eye(2) // => [[1, 0], [0, 1]]
+ * eye(2, 3) // => [[1, 0, 0], [0, 1, 0]]
+ */
 export function eye(n: number, m: number = n, dtype: DType = 'float32'): Tensor {
   checkShape('eye', [n, m]);
   const out = allocate(dtype, n * m);

@@ -24,7 +24,15 @@ export function userCallSite(): string | undefined {
   return undefined;
 }
 
-/** A bad shape, dtype or argument, raised while tracing and before any arithmetic. */
+/**
+ * A bad shape, dtype or argument, raised while tracing and before any arithmetic.
+ * `op` names the op that refused, and the message ends with the caller's line.
+ * @example
+ * let caught: unknown
+ * try { squeeze(zeros([2]), 0) } catch (e) { caught = e }
+ * caught instanceof PuregradError // => true
+ * (caught as PuregradError).op // => "squeeze"
+ */
 export class PuregradError extends Error {
   constructor(
     readonly op: string,
@@ -36,7 +44,14 @@ export class PuregradError extends Error {
   }
 }
 
-/** Reading a value that only exists when the program runs (under `jit` or `makeProgram`). */
+/**
+ * Reading a value that only exists when the program runs (under `jit` or `makeProgram`).
+ * @example
+ * let caught: unknown
+ * try { jit((x: Tensor) => x.item())(scalar(1)) } catch (e) { caught = e }
+ * caught instanceof ConcretizationError // => true
+ * (caught as ConcretizationError).op // => "item"
+ */
 export class ConcretizationError extends PuregradError {
   /** `why` says what makes the value unknown (which transformation traces it). */
   constructor(what: string, why = 'it is traced into a program (by jit or makeProgram, or as a cond, scan or custom-rule body)') {

@@ -24,7 +24,16 @@ let readStorage: (t: Tensor) => Storage | undefined;
 /** Passed by this module's own constructors: the buffer is fresh and owned by the new tensor. */
 const OWNED: unique symbol = Symbol('owned');
 
-
+/**
+ * An immutable array of numbers with a shape and a dtype. Build one with
+ * `tensor`, `zeros`, `arange` …; every op returns a new tensor, and ops are
+ * also methods for chaining.
+ * @example
+ * const x = tensor([[1, 2, 3]])
+ * x.shape // => [1, 3]
+ * x.dtype // => "float32"
+ * x.mul(2).sum().item() // => 12
+ */
 export class Tensor {
   readonly shape: Shape;
   readonly dtype: DType;
@@ -52,10 +61,12 @@ export class Tensor {
     if (new.target === Tensor) Object.freeze(this);
   }
 
+  /** The number of axes: 0 for a scalar. */
   get rank(): number {
     return this.shape.length;
   }
 
+  /** The number of elements: the product of the shape (1 for a scalar). */
   get size(): number {
     return sizeOf(this.shape);
   }
@@ -82,12 +93,23 @@ export class Tensor {
     return v;
   }
 
-  /** A copy of the elements as a flat typed array (`Uint8Array` of 0/1 for `bool`). */
+  /**
+   * A copy of the elements as a flat row-major typed array (`Uint8Array` of 0/1 for `bool`).
+   * @example
+   * Array.from(tensor([[1, 2], [3, 4]]).toTypedArray()) // => [1, 2, 3, 4]
+   * tensor([1, 2], { dtype: 'int32' }).toTypedArray() instanceof Int32Array // => true
+   */
   toTypedArray(): Storage {
     return storageOf(this.concrete('toTypedArray')).slice();
   }
 
-  /** A copy of the elements as nested arrays; `bool` tensors give booleans. */
+  /**
+   * A copy of the elements as nested arrays (a plain number for a scalar); `bool` tensors give booleans.
+   * @example
+   * tensor([[1, 2], [3, 4]]).toArray() // => [[1, 2], [3, 4]]
+   * scalar(5).toArray() // => 5
+   * tensor([true, false]).toArray() // => [true, false]
+   */
   toArray(): NestedArray {
     const t = this.concrete('toArray');
     const data = storageOf(t);
@@ -103,7 +125,13 @@ export class Tensor {
     return build(0, 0);
   }
 
-  /** The single element of a size-1 tensor as a number (`bool` gives 1 or 0). */
+  /**
+   * The single element of a size-1 tensor as a number (`bool` gives 1 or 0).
+   * @example
+   * sum(tensor([1, 2, 3])).item() // => 6
+   * tensor([[7]]).item() // => 7
+   * scalar(true).item() // => 1
+   */
   item(): number {
     const t = this.concrete('item');
     if (t.size !== 1) {
@@ -123,6 +151,12 @@ export class Tensor {
     return this.toString();
   }
 
+  /**
+   * `Tensor<dtype[shape]>` followed by the values when they are known.
+   * @example
+   * tensor([[1, 2], [3, 4]]).toString() // => "Tensor<float32[2,2]> [[1,2],[3,4]]"
+   * scalar(0.1).toString() // => "Tensor<float32[]> 0.1"
+   */
   toString(): string {
     const head = `Tensor<${this.dtype}${showShape(this.shape)}>`;
     const t = this.knownValue();

@@ -146,7 +146,10 @@ export function grad(f: (...args: never[]) => unknown, options: GradOptions<Argn
 
 /**
  * Like `grad`, also returning the value: `[value, grad]`, or with `hasAux`
- * `[[value, aux], grad]`.
+ * `[[value, aux], grad]`. `f` runs once for both.
+ * @example
+ * valueAndGrad((x: Tensor) => sum(mul(x, x)))(tensor([1, 2])) // => [5, [2, 4]]
+ * valueAndGrad((x: Tensor) => [sum(x), 'aux'] as const, { hasAux: true })(tensor([1, 2])) // => [[3, "aux"], [1, 1]]
  */
 export function valueAndGrad<A extends readonly unknown[], Aux, const N extends Argnums = 0>(
   f: (...args: A) => readonly [Tensor, Aux],

@@ -11,7 +11,15 @@ import { shapeEq, showShape } from '../tensor/shape.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { bindAny } from '../trace/core.ts';
 
-/** Run `program` on `args`; a `null` output (a symbolic zero) stays `null`. */
+/**
+ * Run `program` on `args` (one tensor per input, of the traced shape and
+ * dtype) and return its outputs; a `null` output (a symbolic zero) stays
+ * `null`. Differentiable, like any other function of tensors.
+ * @example
+ * const p = makeProgram((x: Tensor, y: Tensor) => add(mul(x, y), y))(scalar(0), scalar(0))
+ * evalProgram(p, [scalar(2), scalar(3)]) // => [9]
+ * grad((x: Tensor) => evalProgram(p, [x, scalar(3)])[0]!)(scalar(2)) // => 3
+ */
 export function evalProgram(program: Program, args: readonly Tensor[]): (Tensor | null)[] {
   if (args.length !== program.inputs.length) {
     throw new PuregradError('evalProgram', `the program takes ${program.inputs.length} inputs, got ${args.length}`);

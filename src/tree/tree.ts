@@ -26,7 +26,13 @@ const isPlainObject = (x: unknown): x is Readonly<Record<string, unknown>> => {
 
 const LEAF: TreeDef = Object.freeze({ kind: 'leaf' });
 
-/** The leaves of `tree` in order, and its structure. */
+/**
+ * The leaves of `tree` in order (arrays by index, objects by sorted key), and its structure.
+ * @example
+ * const [ls, def] = tree.flatten({ w: tensor([1]), b: [tensor([2]), null] })
+ * ls // => [[2], [1]]
+ * tree.showStructure(def) // => "{b: [*, null], w: *}"
+ */
 export function flatten<L>(tree: Tree<L>): [L[], TreeDef] {
   const leaves: L[] = [];
   const walk = (node: unknown): TreeDef => {
@@ -43,7 +49,11 @@ export function flatten<L>(tree: Tree<L>): [L[], TreeDef] {
   return [leaves, def];
 }
 
-/** Rebuild a (frozen) tree of structure `def` from `leaves`. */
+/**
+ * Rebuild a (frozen) tree of structure `def` from `leaves`; the count must match.
+ * @example
+ * tree.unflatten(tree.structure({ a: 0, b: [0, 0] }), [1, 2, 3]) // => { "a": 1, "b": [2, 3] }
+ */
 export function unflatten<L>(def: TreeDef, leaves: readonly L[]): Tree<L> {
   let i = 0;
   const build = (d: TreeDef): unknown => {
@@ -67,13 +77,33 @@ export function unflatten<L>(def: TreeDef, leaves: readonly L[]): Tree<L> {
   return tree as Tree<L>;
 }
 
+/**
+ * How many leaves a structure holds (`null` and `undefined` hold none).
+ * @example
+ * tree.countLeaves(tree.structure({ w: zeros([3]), b: [zeros([1]), undefined] })) // => 2
+ */
 export const countLeaves = (def: TreeDef): number =>
   def.kind === 'leaf' ? 1 : def.kind === 'none' ? 0 : def.children.reduce((n, c) => n + countLeaves(c), 0);
 
+/**
+ * The leaves alone, in `flatten`'s order.
+ * @example
+ * tree.leaves({ w: tensor([1, 2]), b: tensor([3]) }) // => [[3], [1, 2]]
+ */
 export const leaves = <L>(tree: Tree<L>): L[] => flatten(tree)[0];
+/**
+ * The structure alone (a `TreeDef`), as `flatten` gives it.
+ * @example
+ * tree.showStructure(tree.structure([scalar(1), { x: scalar(2) }])) // => "[*, {x: *}]"
+ */
 export const structure = <L>(tree: Tree<L>): TreeDef => flatten(tree)[1];
 
-/** Structural equality of two TreeDefs. */
+/**
+ * Structural equality of two TreeDefs (same containers and keys; leaves are not compared).
+ * @example
+ * tree.sameStructure(tree.structure({ a: 1, b: 2 }), tree.structure({ b: 3, a: 4 })) // => true
+ * tree.sameStructure(tree.structure([1, 2]), tree.structure([1])) // => false
+ */
 export function sameStructure(a: TreeDef, b: TreeDef): boolean {
   if (a.kind !== b.kind) return false;
   if (a.kind === 'leaf') return true;
@@ -83,7 +113,11 @@ export function sameStructure(a: TreeDef, b: TreeDef): boolean {
   return a.children.length === bc.children.length && a.children.every((c, i) => sameStructure(c, bc.children[i]!));
 }
 
-/** A readable description such as `{b: *, w: [*, *]}`. */
+/**
+ * A readable description such as `{b: *, w: [*, *]}`: `*` marks a leaf.
+ * @example
+ * tree.showStructure(tree.structure({ w: [1, 2], b: 0 })) // => "{b: *, w: [*, *]}"
+ */
 export function showStructure(def: TreeDef): string {
   switch (def.kind) {
     case 'leaf':
