@@ -32,12 +32,13 @@ function examples(path: string): Example[] {
   const found: Example[] = [];
   for (const block of text.matchAll(/\/\*\*([\s\S]*?)\*\//g)) {
     const body = block[1]!.split('\n').map((l) => l.replace(/^\s*\* ?/, ''));
-    const start = body.findIndex((l) => l.startsWith('@example'));
-    if (start < 0) continue;
-    const end = body.findIndex((l, i) => i > start && l.startsWith('@'));
-    const lines = body.slice(start + 1, end < 0 ? undefined : end).filter((l) => l.trim() !== '');
     const line = text.slice(0, block.index).split('\n').length;
-    found.push({ where: `${relative(root, path)}:${line}`, code: lines.join('\n') });
+    body.forEach((l, start) => {
+      if (!l.startsWith('@example')) return;
+      const end = body.findIndex((m, i) => i > start && m.startsWith('@'));
+      const lines = body.slice(start + 1, end < 0 ? undefined : end).filter((m) => m.trim() !== '');
+      found.push({ where: `${relative(root, path)}:${line}${start > 0 ? `+${start}` : ''}`, code: lines.join('\n') });
+    });
   }
   return found;
 }

@@ -87,3 +87,11 @@ describe('values', () => {
     expect(grad((v: Tensor) => sum(mul(tensor(v, { dtype: 'float64' }), 2)))(tensor([1, 2])).toArray()).toEqual([2, 2]);
   });
 });
+
+describe('second review', () => {
+  it('argmin names itself on bools; an int32 arange needs integer steps', async () => {
+    const { arange } = await import('../src/index.ts');
+    expect(() => argmin(tensor([true, false]))).toThrow(/^argmin: /);
+    expect(() => arange(0, 2, 0.5, 'int32')).toThrow(/arange: an int32 range needs an integer start and step/);
+  });
+});

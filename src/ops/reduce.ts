@@ -141,5 +141,6 @@ export function argmax(x: Tensor, options: { readonly axis?: number } = {}): Ten
  * argmin(tensor([4, 1, 1])) // => 1
  */
 export function argmin(x: Tensor, options: { readonly axis?: number } = {}): Tensor {
+  if (x.dtype === 'bool') throw new PuregradError('argmin', 'needs a numeric tensor, got bool; cast it first');
   return argmax(reverseOrder(x), options);
 }

@@ -161,6 +161,9 @@ export function arange(start: number, stop?: number, step = 1, dtype: DType = 'f
   if (step === 0) throw new PuregradError('arange', 'step must not be 0');
   if (![lo, hi, step].every(Number.isFinite)) throw new PuregradError('arange', `start, stop and step must be finite numbers, got ${lo}, ${hi}, ${step}`);
   if (dtype === 'bool') throw new PuregradError('arange', "a range of bools is not meaningful; use dtype 'int32' and compare");
+  if (dtype === 'int32' && ![lo, step].every(Number.isInteger)) {
+    throw new PuregradError('arange', `an int32 range needs an integer start and step, got ${lo} and ${step}`);
+  }
   const n = Math.max(0, Math.ceil((hi - lo) / step));
   const out = allocate(dtype, n);
   for (let i = 0; i < n; i++) out[i] = lo + i * step;
