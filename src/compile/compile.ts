@@ -11,6 +11,7 @@
 
 import type { Atom, Program } from '../ir/program.ts';
 import { Literal, Var } from '../ir/program.ts';
+import { numbering } from './numbering.ts';
 import type { AnyPrimitive, Aval } from '../ir/primitive.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 
@@ -29,16 +30,7 @@ export type Compiled = (args: readonly Tensor[]) => Tensor[];
 
 /** Compile `program` as it is; callers run `optimize` first (as `jit` does). */
 export function compile(program: Program): Compiled {
-  const source = program;
-  const slots = new Map<Var, number>();
-  const slot = (v: Var): number => {
-    let s = slots.get(v);
-    if (s === undefined) {
-      s = slots.size;
-      slots.set(v, s);
-    }
-    return s;
-  };
+  const slot = numbering<Var>();
   const constSlots = program.consts.map((c) => slot(c.v));
   const constValues = program.consts.map((c) => c.value);
   const inputSlots = program.inputs.map(slot);
@@ -57,7 +49,7 @@ export function compile(program: Program): Compiled {
     frees: [...new Set(e.inputs.flatMap((a) => (a instanceof Var && lastRead.get(slot(a)) === k && !outputSlots.has(slot(a)) ? [slot(a)] : [])))],
   }));
   const outputs = program.outputs.map((o) => (o === null ? null : operand(o)));
-  const size = slots.size;
+  const size = program.consts.length + program.inputs.length + program.eqns.reduce((n, e) => n + e.outs.length, 0);
 
   return (args) => {
     const env = new Array<Tensor | undefined>(size);
@@ -73,7 +65,7 @@ export function compile(program: Program): Compiled {
       }
       for (const s of step.frees) env[s] = undefined;
     }
-    return outputs.map((o, i) => (o === null ? symbolicZero(source, i) : typeof o === 'number' ? env[o]! : o));
+    return outputs.map((o, i) => (o === null ? symbolicZero(program, i) : typeof o === 'number' ? env[o]! : o));
   };
 }
 

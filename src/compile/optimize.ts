@@ -6,6 +6,7 @@
 
 import type { Atom, Eqn } from '../ir/program.ts';
 import { Literal, Program, Var } from '../ir/program.ts';
+import { numbering } from './numbering.ts';
 
 /** Drop equations whose results no output needs, and consts nothing reads. */
 export function eliminateDeadCode(program: Program): Program {
@@ -39,15 +40,7 @@ function pruneResults(eqn: Eqn, live: ReadonlySet<Var>): Eqn | undefined {
  * and functions compared by identity.
  */
 export function eliminateCommonSubexpressions(program: Program): Program {
-  const ids = new Map<Var, number>();
-  const id = (v: Var): number => {
-    let n = ids.get(v);
-    if (n === undefined) {
-      n = ids.size;
-      ids.set(v, n);
-    }
-    return n;
-  };
+  const id = numbering<Var>();
   const rename = new Map<Var, Var>();
   const resolve = (a: Atom): Atom => (a instanceof Var ? rename.get(a) ?? a : a);
   const atomKey = (a: Atom): string => (a instanceof Literal ? `${a.value.dtype}:${Object.is(a.value.item(), -0) ? '-0' : a.value.item()}` : `v${id(a)}`);

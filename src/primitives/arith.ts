@@ -13,12 +13,8 @@ import type { Tensor } from '../tensor/tensor.ts';
 import { filled, fromStorage, storageOf } from '../tensor/tensor.ts';
 import { bind } from '../trace/core.ts';
 import { broadcastAll, requireArity, requireNumeric, sameDtype } from './checks.ts';
-import { broadcast, broadcastingBatch, cast, moveAxis, neg, reduceSum, reshape, select, unbroadcast } from './linear.ts';
+import { binaryImpl, broadcast, broadcastingBatch, cast, moveAxis, neg, reduceSum, reshape, select, unbroadcast } from './linear.ts';
 import { defJvp, zeroJvp } from './rules.ts';
-
-function binaryImpl(op: K.BinaryKernel, x: Tensor, y: Tensor, out: Aval): Tensor {
-  return fromStorage(out.shape, out.dtype, K.binary(op, storageOf(x), x.shape, storageOf(y), y.shape, out.shape, out.dtype));
-}
 
 const numericBinary = (op: string) => (avals: readonly Aval[]): Aval => {
   requireArity(op, avals, 2);

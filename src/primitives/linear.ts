@@ -69,7 +69,8 @@ export const add = (x: Tensor, y: Tensor): Tensor => bind(Add, [x, y], {});
 export const sub = (x: Tensor, y: Tensor): Tensor => bind(Sub, [x, y], {});
 export const neg = (x: Tensor): Tensor => bind(Neg, [x], {});
 
-function binaryImpl(op: K.BinaryKernel, x: Tensor, y: Tensor, out: Aval): Tensor {
+/** Evaluate a broadcasting binary primitive with its kernel. */
+export function binaryImpl(op: K.BinaryKernel, x: Tensor, y: Tensor, out: Aval): Tensor {
   return fromStorage(out.shape, out.dtype, K.binary(op, storageOf(x), x.shape, storageOf(y), y.shape, out.shape, out.dtype));
 }
 
