@@ -4,7 +4,7 @@
  * since gradient checks need the precision.
  */
 
-import fc from 'fast-check';
+import fc from './fc.ts';
 import type { DType, Shape, Tensor } from '../src/index.ts';
 import { tensor } from '../src/index.ts';
 

@@ -4,7 +4,7 @@
  * what users call from their test suites.
  */
 
-import fc from 'fast-check';
+import fc from './fc.ts';
 import type { Tensor } from '../src/index.ts';
 import type { TensorFn } from './ad.ts';
 import { jvpMatchesFiniteDifferences, secondOrderMatchesFiniteDifferences, vjpIsAdjointOfJvp, vjpMatchesFiniteDifferences } from './ad.ts';

@@ -16,7 +16,7 @@
  * (the zeros of pad and scatterAdd, x − max x at its maximum).
  */
 
-import fc from 'fast-check';
+import fc from './fc.ts';
 import type { Tensor } from '../src/index.ts';
 import { evalProgram, makeProgram, tensor } from '../src/index.ts';
 import * as L from '../src/primitives/linear.ts';
