@@ -4,6 +4,7 @@
  */
 
 import * as A from '../primitives/arith.ts';
+import * as E from '../primitives/erfinv.ts';
 import * as L from '../primitives/linear.ts';
 import * as U from '../primitives/unary.ts';
 import { PuregradError } from '../tensor/errors.ts';
@@ -136,6 +137,15 @@ export const cos = unaryFloat(U.cos);
  * grad((x: Tensor) => tanh(x))(scalar(0)) // => 1
  */
 export const tanh = unaryFloat(U.tanh);
+/**
+ * The inverse error function erf⁻¹ on (−1, 1) (±∞ at ±1, NaN outside), in the
+ * input's precision by Giles' polynomials as XLA computes `lax.erf_inv`;
+ * d erf⁻¹ x = (√π/2)·exp(erf⁻¹(x)²) dx. `random.normal` is √2·erf⁻¹ of a uniform.
+ * @example
+ * erfInv(tensor([0, 0.5], { dtype: 'float64' })) // => [0, 0.4769362762044699]
+ * grad((x: Tensor) => erfInv(x))(scalar(0)) // => 0.8862269
+ */
+export const erfInv = unaryFloat(E.erfInv);
 /**
  * |x|, in x's dtype; abs'(0) = 0.
  * @example
