@@ -3,8 +3,11 @@
  * composition decides a derivative, the comment says so:
  * - `relu` is where(x ≤ 0, 0, x), so relu'(0) = 0 (JAX and TF.js agree; a
  *   maximum(x, 0) would split the tie and give ½), and NaN stays NaN.
- * - `sigmoid` is ½(1 + tanh(x/2)), exact and finite for any input, so its
- *   derivative σ(1 − σ) never forms ∞/∞.
+ * - `sigmoid` is 1/(1 + e⁻ˣ) for x ≥ 0 and eˣ/(1 + eˣ) for x < 0, so the
+ *   exponential never overflows and the negative tail keeps its relative
+ *   accuracy (σ(−40) = 4.25e-18 in float64, where ½(1 + tanh(x/2)) gives 0);
+ *   a custom JVP rule makes its derivative σ(x)·σ(−x) = σ(1 − σ), accurate in
+ *   both tails.
  * - `softplus` = log(1 + eˣ) is evaluated on each side of 0 with the other
  *   side's input replaced by 0 (the double-`where` pattern), so neither branch
  *   overflows; a custom JVP rule makes its derivative exactly σ(x).
@@ -14,6 +17,8 @@ import * as E from '../ops/elementwise.ts';
 import * as R from '../ops/reduce.ts';
 import { customJvp } from '../control/custom.ts';
 import { resolveAxes } from '../ops/axes.ts';
+import { cast } from '../ops/shape.ts';
+import { isFloat } from '../tensor/dtype.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 
 /**
@@ -56,12 +61,37 @@ export function gelu(x: Tensor): Tensor {
 }
 
 /**
- * σ(x) = 1 / (1 + e⁻ˣ), computed as ½(1 + tanh(x/2)); σ' = σ(1 − σ).
+ * σ(x) = 1 / (1 + e⁻ˣ), accurate in both tails: σ(−40) is 4.248e-18 in float64
+ * and σ(−20) is 2.06e-9 in float32. Its derivative is the custom rule
+ * dσ = σ(x)·σ(−x)·dx (that is σ(1 − σ), without the cancellation of 1 − σ near
+ * 1), finite at any order. Integer inputs give float32.
  * @example
  * nn.sigmoid(tensor([0, Math.log(3), 1e4])) // => [0.5, 0.75, 1]
+ * nn.sigmoid(scalar(-40, 'float64')).item() / 4.248354255291589e-18 // => 1
  * grad((x: Tensor) => nn.sigmoid(x))(scalar(0)) // => 0.25
  */
-export const sigmoid = (x: Tensor): Tensor => E.mul(E.add(E.tanh(E.mul(x, 0.5)), 1), 0.5);
+export function sigmoid(x: Tensor): Tensor {
+  const xf = isFloat(x.dtype) ? x : cast(x, 'float32');
+  // The rule is written with the composed form: calling `sigmoid` in it would trace the rule again, forever.
+  const rule = ([v]: readonly [Tensor], [t]: readonly [Tensor]): [Tensor, Tensor] => {
+    const s = stableSigmoid(v);
+    return [s, E.mul(t, E.mul(s, stableSigmoid(E.neg(v))))];
+  };
+  return customJvp(stableSigmoid, rule)(xf);
+}
+
+/**
+ * σ from e = exp(−|x|) ≤ 1: 1/(1 + e) for x ≥ 0, e/(1 + e) for x < 0. The
+ * exponent is written where(x ≥ 0, −x, x), not −abs(x), so that this
+ * composition (which the rule above differentiates for second and higher
+ * derivatives) has the right slope at 0, where abs'(0) = 0 would give none.
+ */
+function stableSigmoid(x: Tensor): Tensor {
+  const nonNegative = E.greaterEqual(x, 0);
+  const e = E.exp(E.where(nonNegative, E.neg(x), x));
+  const denominator = E.add(e, 1);
+  return E.where(nonNegative, E.div(1, denominator), E.div(e, denominator));
+}
 
 /**
  * The hyperbolic tangent, as the top-level `tanh` (here so `nn` lists every activation).
@@ -79,7 +109,8 @@ export const tanh = (x: Tensor): Tensor => E.tanh(x);
  * grad((x: Tensor) => nn.softplus(x))(scalar(0)) // => 0.5
  */
 export function softplus(x: Tensor): Tensor {
-  return customJvp(stableSoftplus, ([v]: readonly [Tensor], [t]: readonly [Tensor]) => [stableSoftplus(v), E.mul(t, sigmoid(v))] as [Tensor, Tensor])(x);
+  const rule = ([v]: readonly [Tensor], [t]: readonly [Tensor]): [Tensor, Tensor] => [stableSoftplus(v), E.mul(t, sigmoid(v))];
+  return customJvp(stableSoftplus, rule)(x);
 }
 
 function stableSoftplus(x: Tensor): Tensor {
