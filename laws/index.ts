@@ -18,6 +18,22 @@ export {
   sigmoidBinaryCrossEntropyGradient,
   softmaxCrossEntropyGradient,
 } from './teaching.ts';
+export { convGradientIsSharedDense } from './conv.ts';
+export type { SharedDenseOptions } from './conv.ts';
+export {
+  chainHasIdentity,
+  chainIsAssociative,
+  descendsOnQuadratic,
+  jitUpdateMatchesEager,
+  quadraticLoss,
+  transformationsAgree,
+  updateIsPure,
+  updateIsScaleInvariant,
+  updatePreservesStructure,
+} from './optim.ts';
+export type { OptimizerCase, Quadratic, Transformation } from './optim.ts';
+export { checkChainAssociativity, checkOptimizerLaws, convexQuadratic, optimizerCase } from './optim-harness.ts';
+export type { OptimizerCaseConstraints, OptimizerLawOptions } from './optim-harness.ts';
 export { assertLaw, checkGradientLaws } from './harness.ts';
 export type { GradientLawOptions, RunOptions } from './harness.ts';
 export { all, allClose, close, rng } from './numeric.ts';

@@ -34,3 +34,5 @@ export { Program } from './ir/program.ts';
 export * as tree from './tree/index.ts';
 export type { Tree, TreeDef } from './tree/index.ts';
 export * as nn from './nn/index.ts';
+export * as optim from './optim/index.ts';
+export * as random from './random/index.ts';

@@ -13,6 +13,7 @@ import type { PrimName } from '../src/primitives/registry.ts';
 import type { Tensor } from '../src/index.ts';
 import { add, cos, log1p, exp, mul, nn, sin, tanh, tensor } from '../src/index.ts';
 import { joinConsts, traceClosed } from '../src/transforms/closed.ts';
+import { convOutputSize } from '../src/kernels/conv.ts';
 
 export interface Case {
   readonly inputs: readonly Tensor[];
@@ -42,6 +43,7 @@ const broadcastableTo = (s: Shape): fc.Arbitrary<Shape> =>
 
 const floats = (s: Shape, c: ValueConstraints = {}) => tensorOf(s, c);
 const ints = (s: Shape, max: number) => tensorOf(s, { dtype: 'int32', min: 0, max });
+const uint32Bits = (s: Shape) => tensorOf(s, { dtype: 'int32', min: -(2 ** 31), max: 2 ** 31 - 1 });
 
 /** Values that are pairwise at least 1/8 apart, so maxima are unique. */
 const distinct = (s: Shape): fc.Arbitrary<Tensor> => {
@@ -159,6 +161,49 @@ export const domains: { readonly [P in PrimName]: Domain } = {
   matmul: {
     cases: fc.tuple(shapeArb(0, 2), dims(1, 4), dims(1, 4), dims(1, 4)).chain(([b, m, k, n]) =>
       fc.tuple(floats([...b, m, k]), floats([...b, k, n])).map(([x, y]) => ({ inputs: [x, y], params: {} }))),
+  },
+  conv: {
+    // 1-, 2- and 3-D; per axis: length, kernel, stride, [lo, hi] padding, input and kernel dilation;
+    // then batch, input and output channels per group, and 1 or 2 feature groups. Outputs are non-empty.
+    cases: fc.integer({ min: 1, max: 3 }).chain((nd) => {
+      const axis = fc.record({
+        n: dims(1, nd === 3 ? 3 : 5), k: dims(1, nd === 3 ? 2 : 3), stride: dims(1, 2),
+        lo: dims(0, 2), hi: dims(0, 2), ld: fc.constantFrom(1, 1, 2), rd: dims(1, 2),
+      });
+      return fc.tuple(fc.array(axis, { minLength: nd, maxLength: nd }), dims(1, 2), dims(1, 3), dims(1, 3), dims(1, 2));
+    }).filter(([axes]) => axes.every((a) => convOutputSize(a.n, a.k, a.stride, [a.lo, a.hi], a.ld, a.rd) >= 1))
+      .chain(([axes, batch, inC, outC, groups]) =>
+        fc.tuple(floats([batch, ...axes.map((a) => a.n), inC * groups]), floats([...axes.map((a) => a.k), inC, outC * groups]))
+          .map(([x, w]) => ({
+            inputs: [x, w],
+            params: {
+              strides: axes.map((a) => a.stride), padding: axes.map((a) => [a.lo, a.hi]),
+              lhsDilation: axes.map((a) => a.ld), rhsDilation: axes.map((a) => a.rd), featureGroupCount: groups,
+            },
+          }))),
+  },
+  threefry2x32: {
+    // keys and counters over the whole uint32 range (as int32 bits), broadcasting together
+    cases: shapeArb().chain((s) => fc.tuple(...[0, 1, 2, 3].map(() => broadcastableTo(s).chain((t) => uint32Bits(t)))))
+      .map((xs) => ({ inputs: xs, params: {} })),
+    noFiniteDifferences: 'integer-valued (random bits): no float input or output to perturb',
+  },
+  uint32Binary: {
+    // shift counts cover 0–40, so the 'shift of 32 or more gives 0' rule is exercised; rem by 0 too
+    cases: shapeArb()
+      .chain((s) => fc.tuple(broadcastableTo(s), fc.constant(s), fc.constantFrom('xor', 'shiftRightLogical', 'rem')))
+      .chain(([a, b, op]) => fc.tuple(uint32Bits(a), op === 'shiftRightLogical' ? ints(b, 40) : uint32Bits(b), fc.constant(op)))
+      .map(([x, y, op]) => ({ inputs: [x, y], params: { op } })),
+    noFiniteDifferences: 'integer-valued: no float input or output to perturb',
+  },
+  erfInv: unary({ min: -0.9, max: 0.9 }),
+  argsort: {
+    // ties included (values on a grid of eighths), so stability is exercised; float64 and int32
+    cases: shapeArb(1).chain((s) => fc.oneof(
+      tensorOf(s, { min: -2, max: 2 }).map((x) => x.mul(4).cast('int32').cast('float64')),
+      tensorOf(s, { dtype: 'int32', min: -3, max: 3 }),
+    )).map((x) => ({ inputs: [x], params: {} })),
+    noFiniteDifferences: 'piecewise constant (indices): zero derivative',
   },
   cond: {
     // Two branches over (x, y) returning two results each; either branch may be taken.

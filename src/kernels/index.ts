@@ -8,3 +8,6 @@ export * from './elementwise.ts';
 export * from './reduce.ts';
 export * from './matmul.ts';
 export * from './structural.ts';
+export * from './conv.ts';
+export * from './random.ts';
+export * from './erfinv.ts';

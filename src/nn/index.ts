@@ -1,2 +1,11 @@
 export * from './activations.ts';
 export * from './losses.ts';
+export * from './metrics.ts';
+export * from './batchnorm.ts';
+export * as init from './init.ts';
+export type { Initializer } from './init.ts';
+export * from './layers.ts';
+export { conv2d } from './conv.ts';
+export type { Conv2d, Conv2dOptions, Conv2dParams } from './conv.ts';
+export { avgPool, maxPool } from './pool.ts';
+export type { AvgPoolOptions, PoolOptions } from './pool.ts';

@@ -11,9 +11,13 @@ import { CustomJvp, CustomVjp, CustomVjpBackward } from '../control/custom.ts';
 import { Scan } from '../control/scan.ts';
 import type { AnyPrimitive } from '../ir/primitive.ts';
 import * as A from './arith.ts';
+import * as C from './conv.ts';
 import * as I from './indexing.ts';
 import * as L from './linear.ts';
 import * as M from './matmul.ts';
+import * as R from './random.ts';
+import * as S from './sort.ts';
+import { ErfInv } from './erfinv.ts';
 import * as U from './unary.ts';
 
 export const registry = {
@@ -53,6 +57,11 @@ export const registry = {
   sign: U.Sign,
   pow: U.Pow,
   matmul: M.Matmul,
+  conv: C.Conv,
+  threefry2x32: R.Threefry2x32,
+  uint32Binary: R.Uint32Binary,
+  erfInv: ErfInv,
+  argsort: S.Argsort,
   cond: Cond,
   scan: Scan,
   customJvp: CustomJvp,
