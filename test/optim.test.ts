@@ -4,6 +4,7 @@
  * `applyUpdates`) inside one `jit` and under `vmap` over a batch of models.
  */
 
+import { concatAll } from 'fp-ts/Monoid';
 import { describe, expect, it } from 'vitest';
 import { add, Tensor, grad, jit, mean, mul, optim, PuregradError, scalar, slice, square, squeeze, stack, sub, sum, tensor, tree, vmap } from '../src/index.ts';
 
@@ -146,7 +147,7 @@ describe('masks, options and purity', () => {
 describe('the monoid of transformations', () => {
   it('concat is chain, empty is identity, and folding a list chains it', () => {
     const list = [optim.clip(1), optim.trace({ decay: 0.5 }), optim.scale(-0.1)];
-    const folded = list.reduce(optim.monoid.concat, optim.monoid.empty);
+    const folded = concatAll(optim.monoid)(list); // fp-ts's own fold over a Monoid
     const direct = optim.chain(...list);
     const params = { w: f64([0, 0]) };
     let [sf, sd] = [folded.init(params), direct.init(params)];

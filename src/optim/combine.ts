@@ -7,9 +7,13 @@
  * the states, in order, are the same).
  */
 
+import type { Monoid } from 'fp-ts/Monoid';
 import { PuregradError } from '../tensor/errors.ts';
 import type { GradientTransformation, Params } from './base.ts';
 import { identity, transformation } from './base.ts';
+
+/** fp-ts's `Monoid`, re-exported: `optim.monoid` is an instance of it. */
+export type { Monoid };
 
 /** The state type of a transformation. */
 export type StateOf<T> = T extends GradientTransformation<infer S> ? S : never;
@@ -55,16 +59,6 @@ export function chain<const T extends readonly GradientTransformation[]>(
       return [u, Object.freeze(next) as unknown as ChainState<T>];
     },
   );
-}
-
-/**
- * fp-ts's `Monoid<A>` (from `fp-ts/Monoid`), spelled out: an associative
- * `concat` with a unit `empty`. Structurally the same type, so the instance
- * below works with fp-ts's `concatAll` and friends.
- */
-export interface Monoid<A> {
-  readonly concat: (x: A, y: A) => A;
-  readonly empty: A;
 }
 
 /**

@@ -4,7 +4,9 @@
  * walking the stack past puregrad's own frames.
  */
 
-const OWN_SRC = new URL('..', import.meta.url).pathname;
+// Where puregrad's own modules live, to skip their frames. In a bundle that is not an ES module
+// (an IIFE or CommonJS build), `import.meta.url` is missing: then only bundlers' own frames are skipped.
+const OWN_SRC: string | undefined = typeof import.meta.url === 'string' ? new URL('..', import.meta.url).pathname : undefined;
 
 /** The first stack frame outside puregrad's `src/`, or `undefined` if none is found. */
 export function userCallSite(): string | undefined {
@@ -17,7 +19,7 @@ export function userCallSite(): string | undefined {
   for (const line of stack.split('\n').slice(1)) {
     const frame = line.trim();
     if (!frame.startsWith('at ')) continue;
-    if (frame.includes(OWN_SRC) || frame.includes('node:') || frame.includes('node_modules')) continue;
+    if ((OWN_SRC !== undefined && frame.includes(OWN_SRC)) || frame.includes('node:') || frame.includes('node_modules')) continue;
     if (!/:\d+:\d+\)?$/.test(frame)) continue; // built-ins such as Array.forEach (<anonymous>)
     return frame.slice(3);
   }
