@@ -317,6 +317,14 @@ describe('bad input', () => {
     err(() => layer.apply({ w: zeros([3, 3, 3, 5]), b: zeros([4]) }, zeros([1, 5, 5, 3])), 'conv2d(3 → 4, 3×3)', /\[3,3,3,4\]/);
   });
 
+  it('refuses a misspelled option instead of ignoring it: the layer says stride, the pools strides (review)', () => {
+    // nn.maxPool(x, [2, 2], { stride: 2 }) used to pool with stride 1 without a word
+    err(() => nn.maxPool(ones([1, 4, 4, 1]), [2, 2], { stride: 2 } as never), 'maxPool', /unknown option 'stride'; the options are strides, padding/);
+    err(() => nn.avgPool(ones([1, 4, 4, 1]), [2, 2], { count_include_pad: false } as never), 'avgPool', /unknown option 'count_include_pad'/);
+    err(() => nn.conv2d(3, 4, 3, { strides: 2 } as never), 'conv2d', /unknown option 'strides'; the options are stride, padding/);
+    expect(nn.maxPool(ones([1, 4, 4, 1]), [2, 2], { strides: 2 }).shape).toEqual([1, 2, 2, 1]);
+  });
+
   it('leaves option objects alone', () => {
     const options = Object.freeze({ strides: Object.freeze([2, 1]), padding: Object.freeze([Object.freeze([1, 0]), Object.freeze([0, 0])]) }) as
       { strides: readonly number[]; padding: readonly (readonly [number, number])[] };

@@ -89,6 +89,11 @@ describe('dense', () => {
     expect(() => layer.apply({ w: ones([3, 2]) } as nn.DenseParams, x)).toThrow(/params.b is missing, expected \[2\]/);
     expect(() => nn.dense(0, 2)).toThrow(/dense: inFeatures must be a positive integer, got 0/);
   });
+
+  it('a misspelled option is an error, not silently ignored (review)', () => {
+    expect(() => nn.dense(3, 2, { usebias: false } as never)).toThrow(/dense: unknown option 'usebias'; the options are init, biasInit, useBias, dtype/);
+    expect(() => nn.mlp([2, 3], { activations: nn.tanh } as never)).toThrow(/mlp: unknown option 'activations'/);
+  });
 });
 
 describe('mlp', () => {
@@ -180,6 +185,9 @@ describe('dropout', () => {
     const batch = vmap((k: Tensor) => nn.dropout(k, 0.5, small))(random.split(random.key(3), 2));
     expect(batch.toArray()).toEqual(random.splitN(random.key(3), 2).map((k) => nn.dropout(k, 0.5, small).toArray()));
     expect(() => nn.dropout(random.key(0), 1.5, small)).toThrow(/dropout: rate must be in \[0, 1\], got 1.5/);
+    // a tensor rate (say, a traced argument of jit) is refused by name, not by a ConcretizationError (review)
+    expect(() => nn.dropout(random.key(0), tensor(0.5) as never, small)).toThrow(/dropout: rate must be a JS number .*got a tensor/);
+    expect(() => jit((r: Tensor) => nn.dropout(random.key(0), r as never, small))(tensor(0.5))).toThrow(/dropout: rate must be a JS number .*got a tensor/);
   });
 });
 
@@ -280,5 +288,22 @@ describe('batchNorm', () => {
     expect(() => bn.apply(params, state, ones([4, 2], 'float64'), { training: true })).toThrow(/batchNorm\(3\): input of shape \[4,2\] must have 3 features on axis -1/);
     expect(() => bn.apply({ scale: ones([2]), bias: ones([3]) }, state, x, { training: false })).toThrow(/batchNorm\(3\): params.scale has shape \[2\], expected \[3\]/);
     expect(() => nn.batchNorm(3, { momentum: 2 })).toThrow(/momentum must be in \[0, 1\]/);
+  });
+
+  it('apply without { training } is a PuregradError, not a TypeError; misspelled options are errors (review)', () => {
+    const apply = bn.apply as (...args: unknown[]) => unknown;
+    expect(() => apply(params, state, x)).toThrow(/batchNorm\(3\): apply needs \{ training: true \}/);
+    expect(() => apply(params, state, x, { training: 1 })).toThrow(/apply needs \{ training: true \}/);
+    expect(() => apply(params, state, x, { training: true, train: true })).toThrow(/unknown option 'train'/);
+    expect(() => nn.batchNorm(3, { eps: 1e-3 } as never)).toThrow(/batchNorm: unknown option 'eps'; the options are momentum, epsilon/);
+  });
+
+  it('the new state keeps the state\'s dtype whatever the input\'s, so a jitted step or a scan carry keeps its type (review)', () => {
+    const bn32 = nn.batchNorm(3);
+    const init = bn32.init();
+    const [y, next] = bn32.apply(init.params, init.state, f64([[1, 2, 3], [3, 2, 1]]), { training: true });
+    expect(y.dtype).toBe('float64');
+    expect([next.mean.dtype, next.var.dtype]).toEqual(['float32', 'float32']);
+    expect(values(next.mean)).toEqual([2, 2, 2].map((m) => Math.fround(m * (1 - 0.99))));
   });
 });

@@ -227,6 +227,13 @@ describe('accuracy', () => {
     expect(() => nn.accuracy(z, tensor([0, 1, 2, 3]))).toThrow(/accuracy: labels/);
   });
 
+  it('one column (one logit per example) is an error, not an accuracy that ignores the model (review)', () => {
+    // argmax over a single column is always 0, so one-hot-shaped 0/1 targets would give the share of zeros
+    const logits = tensor([[-3], [2], [5]]);
+    expect(() => nn.accuracy(logits, tensor([[0], [1], [1]]))).toThrow(/accuracy: predictions \[3,1\] have one column, whose argmax is always 0/);
+    expect(() => nn.accuracy(logits, i32([0, 1, 1]))).toThrow(/compare signs/);
+  });
+
   it('is the fraction of rows whose first maximal entry is at the label (random cases)', () => {
     fc.assert(fc.property(fc.array(fc.tuple(fc.array(fc.integer({ min: -3, max: 3 }), { minLength: 4, maxLength: 4 }), fc.integer({ min: 0, max: 3 })), { minLength: 1, maxLength: 6 }), (cases) => {
       const hits = cases.filter(([row, label]) => row.indexOf(Math.max(...row)) === label).length;

@@ -56,7 +56,9 @@ describe('variance scaling', () => {
     expect(nn.init.computeFans([8, 3, 5, 7], { batchAxis: [0] })).toEqual([15, 21]);
     expect(nn.init.computeFans([2, 3, 4, 5], { inAxis: [0, 1], outAxis: -1 })).toEqual([24, 20]);
     expect(() => nn.init.computeFans([10])).toThrow(/fans are defined for weights of at least 2 axes, got shape \[10\]/);
-    expect(() => nn.init.heNormal(random.key(0), [4], {})).toThrow(/nn.init.varianceScaling: fans are defined/);
+    // each preset names itself in its errors (review: heNormal's said "varianceScaling")
+    expect(() => nn.init.heNormal(random.key(0), [4], {})).toThrow(/nn.init.heNormal: fans are defined/);
+    expect(() => nn.init.varianceScaling(2, 'fanIn', 'normal')(random.key(0), [4])).toThrow(/nn.init.varianceScaling: fans are defined/);
     expect(() => nn.init.computeFans([2, 3], { inAxis: 2 })).toThrow(/inAxis 2 is out of range for shape \[2,3\]/);
   });
 
@@ -194,6 +196,16 @@ describe('every initializer', () => {
       expect([name, same]).toEqual([name, ['zeros', 'ones', 'constant'].includes(name)]);
     }
     expect(nn.init.constant(random.key(0), [2], { value: -7, dtype: 'float64' }).toArray()).toEqual([-7, -7]);
+  });
+
+  it('a misspelled option is an error listing the accepted ones, not a silent default (review)', () => {
+    const key = random.key(0);
+    expect(() => nn.init.normal(key, [2], { std: 0.1 } as never)).toThrow(/nn.init.normal: unknown option 'std'; the options are dtype, stddev/);
+    expect(() => nn.init.truncatedNormal(key, [2], { stdev: 1 } as never)).toThrow(/unknown option 'stdev'/);
+    expect(() => nn.init.heNormal(key, [2, 2], { in_axis: 0 } as never)).toThrow(/nn.init.heNormal: unknown option 'in_axis'; the options are dtype, inAxis, outAxis, batchAxis/);
+    expect(() => nn.init.orthogonal(key, [2, 2], { gain: 2 } as never)).toThrow(/unknown option 'gain'/);
+    expect(() => nn.init.withOptions(nn.init.uniform, { scal: 2 } as never)(key, [2])).toThrow(/nn.init.uniform: unknown option 'scal'/);
+    expect(nn.init.normal(key, [2], { stddev: 2, dtype: 'float64' }).dtype).toBe('float64');
   });
 
   it('withOptions fixes options ahead of time; options at the call win', () => {

@@ -68,6 +68,8 @@ describe('hyper-parameters and inputs are checked', () => {
     raises(() => optim.lion(0.1, { weightDecay: Number.POSITIVE_INFINITY }), 'optim.lion', 'weightDecay');
     raises(() => optim.trace({} as never), 'optim.trace', 'decay must be a number in [0, 1), got undefined');
     raises(() => optim.clipByGlobalNorm(-1), 'optim.clipByGlobalNorm', 'maxNorm');
+    // 0 too: optax accepts it and turns a zero gradient into 0/0 = NaN (review)
+    raises(() => optim.clipByGlobalNorm(0), 'optim.clipByGlobalNorm', 'maxNorm must be a finite number > 0, got 0');
     raises(() => optim.scale(Number.NaN), 'optim.scale', 'step');
   });
 
@@ -100,11 +102,32 @@ describe('hyper-parameters and inputs are checked', () => {
     raises(() => optim.applyUpdates({ w: f64([1]) }, { w: f64([1]), b: f64([1]) }), 'optim.applyUpdates', 'structure');
   });
 
+  it('an update of another shape than its parameter or state is an error naming the optimizer, not a broadcast (review)', () => {
+    // params.w [2] + an update [2, 2] used to broadcast, and the parameter silently became [2, 2]
+    raises(() => optim.applyUpdates({ w: f64([1, 2]) }, { w: f64([[1, 2], [3, 4]]) }), 'optim.applyUpdates',
+      'leaf 0 of the updates has shape [2,2] but in the params it has [2]');
+    const opt = optim.adam(0.1);
+    const params = { b: f64([0]), w: f64([1, 2]) };
+    raises(() => opt.update({ b: f64([0]), w: f64([1, 2, 3]) }, opt.init(params), params), 'optim.scaleByAdam',
+      'leaf 1 of the updates has shape [3] but in the state it has [2]');
+    const decay = optim.addDecayedWeights(0.1);
+    raises(() => decay.update({ w: f64([1]) }, decay.init(params), { w: f64([1, 2]) }), 'optim.addDecayedWeights', 'in the params it has [2]');
+  });
+
+  it("another optimizer's state is named as such, not 'the state has undefined' (review)", () => {
+    const params = { w: f64([1, 2]) };
+    raises(() => optim.adam(0.1).update(params, optim.sgd(0.1).init(params) as never, params), 'optim.scaleByAdam',
+      "the state is missing: pass the state this transformation's init or update returned");
+  });
+
   it('a mask must be a tree of booleans shaped like the params (or a prefix)', () => {
     raises(() => optim.adamw(0.1, { mask: { w: 1 } as never }), 'optim.adamw', 'leaf 0 is a number');
     const opt = optim.addDecayedWeights(0.1, { x: true });
     const params = { w: f64([1]) };
     raises(() => opt.update(params, opt.init(params), params), 'optim.addDecayedWeights', 'neither the updates\' structure');
+    // a mask function's result is checked too: a number (or a tensor) is not a boolean (review)
+    const byFunction = optim.addDecayedWeights(0.1, () => ({ w: 1 }) as never);
+    raises(() => byFunction.update(params, byFunction.init(params), params), 'optim.addDecayedWeights', 'leaf 0 is a number');
   });
 });
 

@@ -205,6 +205,30 @@ describe('erfInv', () => {
   });
 });
 
+describe('choice with p', () => {
+  it('is the inverse CDF of the running sum of p at r = total·(1 − u), as JAX searches its cumsum', () => {
+    const p = tensor([0.5, 0, 2, 1, 0.25, 3, 0.125], { dtype: 'float64' });
+    const k = random.key(9);
+    const got = floats(random.choice(k, 7, { shape: [200], p }));
+    const cumulative: number[] = [];
+    floats(p).reduce((acc, v) => (cumulative.push(acc + v), acc + v), 0);
+    const total = cumulative[6]!;
+    const expected = floats(random.uniform(k, [200], { dtype: 'float64' })).map((u) => {
+      const r = total * (1 - u);
+      return Math.min(cumulative.filter((c) => c < r).length, 6); // searchsorted, side 'left'
+    });
+    expect(got).toEqual(expected);
+    expect(got.includes(1)).toBe(false); // a zero weight is never drawn
+  });
+
+  it('scales to large populations: the running sum takes O(n log n), not an n × n matrix (review)', () => {
+    // n = 50 000 used to build a 50 000² triangular matrix of ones (10 GB in float32)
+    const n = 50000;
+    const p = tensor(Float32Array.from({ length: n }, (_, i) => (i === n - 1 ? 1 : 0)));
+    expect(floats(random.choice(random.key(0), n, { shape: [3], p }))).toEqual([n - 1, n - 1, n - 1]);
+  });
+});
+
 describe('argument checks', () => {
   const refuses = (f: () => unknown, op: string) => {
     try {
@@ -226,5 +250,16 @@ describe('argument checks', () => {
     refuses(() => random.truncatedNormal(random.key(0), [2], { lower: 1, upper: 1 }), 'random.truncatedNormal');
     refuses(() => random.choice(random.key(0), 3, { shape: [4], replace: false }), 'random.choice');
     refuses(() => random.foldIn(random.key(0), 2 ** 32), 'random.foldIn');
+  });
+
+  it('refuses a misspelled option instead of drawing float32 or the default shape (review)', () => {
+    const k = random.key(0);
+    expect(() => random.normal(k, [2], { dtyp: 'float64' } as never)).toThrow(/random.normal: unknown option 'dtyp'; the options are dtype/);
+    expect(() => random.uniform(k, [2], { min: -1 } as never)).toThrow(/random.uniform: unknown option 'min'; the options are dtype, minval, maxval/);
+    expect(() => random.truncatedNormal(k, [2], { low: -1 } as never)).toThrow(/unknown option 'low'/);
+    expect(() => random.choice(k, 5, { size: [3] } as never)).toThrow(/random.choice: unknown option 'size'/);
+    expect(() => random.categorical(k, tensor([0, 1]), { axes: 0 } as never)).toThrow(/unknown option 'axes'/);
+    expect(() => random.permutation(k, 3, { independent: true } as never)).toThrow(/random.permutation: unknown option 'independent'/);
+    expect(() => random.key('3' as never)).toThrow(/random.key: seed must be an integer .* got a string/);
   });
 });

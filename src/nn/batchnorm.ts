@@ -15,12 +15,13 @@
 
 import * as E from '../ops/elementwise.ts';
 import * as R from '../ops/reduce.ts';
-import { reshape } from '../ops/shape.ts';
+import { cast, reshape } from '../ops/shape.ts';
 import { full } from '../tensor/create.ts';
 import { PuregradError } from '../tensor/errors.ts';
 import { normalizeAxis, shapeEq, showShape } from '../tensor/shape.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import type { InitDType } from './init.ts';
+import { checkOptionKeys } from './options.ts';
 
 /** The trainable parameters: `scale` (γ, ones) and `bias` (β, zeros), each [features], when enabled. */
 export type BatchNormParams<UseScale extends boolean = true, UseBias extends boolean = true> =
@@ -75,6 +76,7 @@ export function batchNorm<UseScale extends boolean = true, UseBias extends boole
   features: number,
   options: BatchNormOptions<UseScale, UseBias> = {},
 ): BatchNorm<BatchNormParams<UseScale, UseBias>> {
+  checkOptionKeys('batchNorm', options, ['momentum', 'epsilon', 'useScale', 'useBias', 'axis', 'dtype']);
   const { momentum = 0.99, epsilon = 1e-5, useScale = true, useBias = true, axis = -1, dtype = 'float32' } = options;
   const name = `batchNorm(${features})`;
   if (!Number.isInteger(features) || features < 1) {
@@ -91,7 +93,13 @@ export function batchNorm<UseScale extends boolean = true, UseBias extends boole
     const state = Object.freeze({ mean: full([features], 0, dtype), var: full([features], 1, dtype) });
     return Object.freeze({ params: Object.freeze(params) as P, state });
   };
-  const apply = (params: P, state: BatchNormState, x: Tensor, { training }: BatchNormApplyOptions) => {
+  const apply = (params: P, state: BatchNormState, x: Tensor, options: BatchNormApplyOptions) => {
+    const training = (options as Partial<BatchNormApplyOptions> | undefined)?.training;
+    if (typeof training !== 'boolean') {
+      throw new PuregradError(name, 'apply needs { training: true } (batch statistics, a new state) or ' +
+        '{ training: false } (the running statistics), as its fourth argument');
+    }
+    checkOptionKeys(name, options, ['training']);
     const a = normalizeAxis(axis, x.rank);
     if (a === undefined || x.shape[a] !== features) {
       throw new PuregradError(name, `input of shape ${showShape(x.shape)} must have ${features} features on axis ${axis}`);
@@ -116,7 +124,9 @@ export function batchNorm<UseScale extends boolean = true, UseBias extends boole
       const batchVar = R.mean(E.square(E.sub(x, mu)), { axis: others });
       const batchMean = reshape(mu, [features]);
       [mean, variance] = [batchMean, batchVar];
-      const move = (old: Tensor, batch: Tensor) => E.stopGradient(E.add(E.mul(old, momentum), E.mul(batch, 1 - momentum)));
+      // in the state's own dtype, so the state keeps its type from step to step (a jit cache hit, a scan carry)
+      const move = (old: Tensor, batch: Tensor) =>
+        E.stopGradient(cast(E.add(E.mul(old, momentum), E.mul(batch, 1 - momentum)), old.dtype));
       next = Object.freeze({ mean: move(state.mean, batchMean), var: move(state.var, batchVar) });
     }
     let y = E.div(E.sub(x, along(mean)), E.sqrt(E.add(along(variance), epsilon)));

@@ -18,6 +18,7 @@ import type { Tensor } from '../tensor/tensor.ts';
 import type { InitDType, Initializer } from './init.ts';
 import { lecunNormal, zeros } from './init.ts';
 import type { Layer } from './layers.ts';
+import { checkOptionKeys } from './options.ts';
 
 /** The parameters of a conv2d layer: kernel `w` [kh, kw, in / groups, out] and, unless `useBias` is false, bias `b` [out]. */
 export type Conv2dParams<UseBias extends boolean = true> = UseBias extends true
@@ -74,6 +75,8 @@ export function conv2d<UseBias extends boolean = true>(
 ): Conv2d<Conv2dParams<UseBias>> {
   positive('conv2d', 'inChannels', inChannels);
   positive('conv2d', 'outChannels', outChannels);
+  checkOptionKeys('conv2d', options,
+    ['stride', 'padding', 'dilation', 'featureGroupCount', 'init', 'biasInit', 'useBias', 'dtype']);
   if (typeof kernel !== 'number' && kernel.length !== 2) throw new PuregradError('conv2d', `kernel must be a number or [kh, kw], got ${JSON.stringify(kernel)}`);
   const kernelSize: readonly [number, number] = Object.freeze(typeof kernel === 'number' ? [kernel, kernel] : [kernel[0], kernel[1]]);
   kernelSize.forEach((k, i) => positive('conv2d', `kernel[${i}]`, k));

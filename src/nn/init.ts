@@ -24,6 +24,7 @@ import { full } from '../tensor/create.ts';
 import { PuregradError } from '../tensor/errors.ts';
 import { normalizeAxis, showShape } from '../tensor/shape.ts';
 import type { Tensor } from '../tensor/tensor.ts';
+import { checkOptionKeys } from './options.ts';
 import { orthogonalFromNormal, orthogonalSampleShape } from './qr.ts';
 
 /** The float dtypes an initializer can produce. */
@@ -59,7 +60,14 @@ export interface VarianceScalingOptions extends InitOptions, FanAxes {}
 
 const round = (v: number, dtype: InitDType): number => (dtype === 'float32' ? Math.fround(v) : v);
 
-function checked(op: string, shape: readonly number[], options: InitOptions | undefined): InitDType {
+/** The dtype of a checked call: shape, dtype and the option names (`dtype` and `own`) are validated. */
+function checked(
+  op: string,
+  shape: readonly number[],
+  options: InitOptions | undefined,
+  own: readonly string[] = [],
+): InitDType {
+  checkOptionKeys(`nn.init.${op}`, options, ['dtype', ...own]);
   if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) {
     throw new PuregradError(`nn.init.${op}`, `shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
   }
@@ -102,7 +110,7 @@ export const ones: Initializer = (_key, shape, options) => full([...shape], 1, c
  * nn.init.constant(random.key(0), [2], { value: 0.5 }) // => [0.5, 0.5]
  */
 export const constant: Initializer<InitOptions & { readonly value?: number }> = (_key, shape, options) =>
-  full([...shape], options?.value ?? 0, checked('constant', shape, options));
+  full([...shape], options?.value ?? 0, checked('constant', shape, options, ['value']));
 
 /**
  * Uniform on [0, scale), scale = 0.01 by default (as JAX's `uniform`: not centred at 0).
@@ -110,7 +118,7 @@ export const constant: Initializer<InitOptions & { readonly value?: number }> = 
  * nn.init.uniform(random.key(0), [3], { scale: 2 }).shape // => [3]
  */
 export const uniform: Initializer<InitOptions & { readonly scale?: number }> = (key, shape, options) => {
-  const dtype = checked('uniform', shape, options);
+  const dtype = checked('uniform', shape, options, ['scale']);
   return E.mul(random.uniform(key, [...shape], { dtype }), round(options?.scale ?? 1e-2, dtype));
 };
 
@@ -120,7 +128,7 @@ export const uniform: Initializer<InitOptions & { readonly scale?: number }> = (
  * nn.init.normal(random.key(0), [2, 3], { stddev: 1 }).shape // => [2, 3]
  */
 export const normal: Initializer<InitOptions & { readonly stddev?: number }> = (key, shape, options) => {
-  const dtype = checked('normal', shape, options);
+  const dtype = checked('normal', shape, options, ['stddev']);
   return E.mul(random.normal(key, [...shape], { dtype }), round(options?.stddev ?? 1e-2, dtype));
 };
 
@@ -138,7 +146,7 @@ export interface TruncatedNormalOptions extends InitOptions {
  * nn.init.truncatedNormal(random.key(0), [4], { stddev: 1, lower: -1, upper: 1 }).shape // => [4]
  */
 export const truncatedNormal: Initializer<TruncatedNormalOptions> = (key, shape, options) => {
-  const dtype = checked('truncatedNormal', shape, options);
+  const dtype = checked('truncatedNormal', shape, options, ['stddev', 'lower', 'upper']);
   const sample = random.truncatedNormal(key, [...shape], { lower: options?.lower ?? -2, upper: options?.upper ?? 2, dtype });
   return E.mul(sample, round(options?.stddev ?? 1e-2, dtype));
 };
@@ -195,7 +203,17 @@ export function varianceScaling(
   distribution: Distribution,
   axes: FanAxes = {},
 ): Initializer<VarianceScalingOptions> {
-  const op = 'varianceScaling';
+  return scaled('varianceScaling', scale, mode, distribution, axes);
+}
+
+/** `varianceScaling`, its errors naming `op` (the preset's own name, such as `heNormal`). */
+function scaled(
+  op: string,
+  scale: number,
+  mode: FanMode,
+  distribution: Distribution,
+  axes: FanAxes = {},
+): Initializer<VarianceScalingOptions> {
   const fail = (message: string) => new PuregradError(`nn.init.${op}`, message);
   if (!(scale > 0)) throw fail(`scale must be positive, got ${scale}`);
   if (!['fanIn', 'fanOut', 'fanAvg'].includes(mode)) throw fail(`mode must be 'fanIn', 'fanOut' or 'fanAvg', got ${JSON.stringify(mode)}`);
@@ -204,7 +222,7 @@ export function varianceScaling(
   }
   const preset = Object.freeze({ ...axes });
   return (key, shape, options) => {
-    const dtype = checked(op, shape, options);
+    const dtype = checked(op, shape, options, ['inAxis', 'outAxis', 'batchAxis']);
     const [fanIn, fanOut] = fans(op, shape, { ...preset, ...options });
     const denominator = mode === 'fanIn' ? fanIn : mode === 'fanOut' ? fanOut : (fanIn + fanOut) / 2;
     const variance = round(scale / denominator, dtype);
@@ -224,42 +242,42 @@ export function varianceScaling(
  * @example
  * nn.init.glorotUniform(random.key(0), [3, 4]).shape // => [3, 4]
  */
-export const glorotUniform = varianceScaling(1, 'fanAvg', 'uniform');
+export const glorotUniform = scaled('glorotUniform', 1, 'fanAvg', 'uniform');
 
 /**
  * Glorot (Xavier) normal: variance 1 / fanAvg, truncated normal.
  * @example
  * nn.init.glorotNormal(random.key(0), [3, 4]).shape // => [3, 4]
  */
-export const glorotNormal = varianceScaling(1, 'fanAvg', 'truncatedNormal');
+export const glorotNormal = scaled('glorotNormal', 1, 'fanAvg', 'truncatedNormal');
 
 /**
  * He (Kaiming) uniform: variance 2 / fanIn, uniform. For ReLU layers.
  * @example
  * nn.init.heUniform(random.key(0), [3, 4]).shape // => [3, 4]
  */
-export const heUniform = varianceScaling(2, 'fanIn', 'uniform');
+export const heUniform = scaled('heUniform', 2, 'fanIn', 'uniform');
 
 /**
  * He (Kaiming) normal: variance 2 / fanIn, truncated normal. For ReLU layers.
  * @example
  * nn.init.heNormal(random.key(0), [784, 128]).shape // => [784, 128]
  */
-export const heNormal = varianceScaling(2, 'fanIn', 'truncatedNormal');
+export const heNormal = scaled('heNormal', 2, 'fanIn', 'truncatedNormal');
 
 /**
  * LeCun uniform: variance 1 / fanIn, uniform.
  * @example
  * nn.init.lecunUniform(random.key(0), [3, 4]).shape // => [3, 4]
  */
-export const lecunUniform = varianceScaling(1, 'fanIn', 'uniform');
+export const lecunUniform = scaled('lecunUniform', 1, 'fanIn', 'uniform');
 
 /**
  * LeCun normal: variance 1 / fanIn, truncated normal; the default of `nn.dense` (as flax's Dense).
  * @example
  * nn.init.lecunNormal(random.key(0), [3, 4]).shape // => [3, 4]
  */
-export const lecunNormal = varianceScaling(1, 'fanIn', 'truncatedNormal');
+export const lecunNormal = scaled('lecunNormal', 1, 'fanIn', 'truncatedNormal');
 
 /** Options of `orthogonal`. */
 export interface OrthogonalOptions extends InitOptions {
@@ -279,7 +297,7 @@ export interface OrthogonalOptions extends InitOptions {
  */
 export const orthogonal: Initializer<OrthogonalOptions> = (key, shape, options) => {
   const op = 'orthogonal';
-  const dtype = checked(op, shape, options);
+  const dtype = checked(op, shape, options, ['scale', 'columnAxis']);
   if (shape.length < 2) throw new PuregradError(`nn.init.${op}`, `needs a shape of at least 2 axes, got ${showShape(shape)}`);
   const axis = axesOf(op, shape, options?.columnAxis ?? -1, 'columnAxis')[0]!;
   const sample = random.normal(key, orthogonalSampleShape(shape, axis), { dtype });

@@ -15,10 +15,11 @@ import * as random from '../random/index.ts';
 import { zeros as zerosLike } from '../tensor/create.ts';
 import { PuregradError } from '../tensor/errors.ts';
 import { shapeEq, showShape } from '../tensor/shape.ts';
-import type { Tensor } from '../tensor/tensor.ts';
+import { Tensor } from '../tensor/tensor.ts';
 import { relu } from './activations.ts';
 import type { InitDType, Initializer } from './init.ts';
 import { lecunNormal, zeros } from './init.ts';
+import { checkOptionKeys } from './options.ts';
 
 /** A layer: `init(key)` makes its parameters, `apply(params, x)` runs it. */
 export interface Layer<P> {
@@ -70,6 +71,7 @@ export function dense<UseBias extends boolean = true>(
 ): Dense<DenseParams<UseBias>> {
   checkSize('dense', 'inFeatures', inFeatures);
   checkSize('dense', 'outFeatures', outFeatures);
+  checkOptionKeys('dense', options, ['init', 'biasInit', 'useBias', 'dtype']);
   const { init = lecunNormal, biasInit = zeros, useBias = true, dtype = 'float32' } = options;
   const name = `dense(${inFeatures} → ${outFeatures})`;
   const initParams = (key: Tensor): DenseParams<UseBias> => {
@@ -132,6 +134,7 @@ export function mlp(sizes: readonly number[], options: MlpOptions = {}): Mlp {
     throw new PuregradError('mlp', `sizes must list at least the input and output sizes, got [${sizes.join(', ')}]`);
   }
   sizes.forEach((n, i) => checkSize('mlp', `sizes[${i}]`, n));
+  checkOptionKeys('mlp', options, ['activation', 'outputActivation', 'init', 'biasInit', 'dtype']);
   const { activation = relu, outputActivation = (x: Tensor) => x, init, biasInit, dtype } = options;
   const layers = sizes.slice(1).map((out, i) => dense(sizes[i]!, out, { init, biasInit, dtype }));
   const initParams = (key: Tensor): MlpParams =>
@@ -158,6 +161,12 @@ export function mlp(sizes: readonly number[], options: MlpOptions = {}): Mlp {
  * nn.dropout(random.key(0), 0.5, ones([4])).toArray().every((v) => v === 0 || v === 2) // => true
  */
 export function dropout(key: Tensor, rate: number, x: Tensor): Tensor {
+  if (typeof rate !== 'number') {
+    const r: unknown = rate;
+    const got = r instanceof Tensor ? 'tensor' : typeof r;
+    const why = 'it is static: rate 0 and 1 take other paths';
+    throw new PuregradError('dropout', `rate must be a JS number (${why}), got a ${got}`);
+  }
   if (!(rate >= 0 && rate <= 1)) throw new PuregradError('dropout', `rate must be in [0, 1], got ${rate}`);
   if (rate === 0) return x;
   if (rate === 1) return zerosLike(x.shape, x.dtype);

@@ -14,8 +14,9 @@ import type { Tensor } from '../tensor/tensor.ts';
  * The fraction of rows whose predicted class, the argmax of the last axis of `logitsOrProbs`,
  * equals the label, as a float32 scalar. `labels` are either int32 class indices with the
  * predictions' shape minus the last axis, or one-hot (or any per-class score: their argmax is
- * the class) with the predictions' own shape. Ties go to the first maximal class. For one
- * logit per example (binary), compare signs instead: `mean(equal(greater(z, 0), greater(y, 0.5)))`.
+ * the class) with the predictions' own shape. Ties go to the first maximal class. One column
+ * (one logit per example, binary) is an error, since its argmax is always 0: compare signs
+ * instead, `mean(cast(equal(greater(z, 0), greater(y, 0.5)), 'float32'))`.
  * @example
  * nn.accuracy(tensor([[2, 1], [0, 3], [1, 0]]), tensor([0, 1, 1], { dtype: 'int32' })) // => 0.6666667
  * nn.accuracy(tensor([[2, 1], [0, 3]]), tensor([[1, 0], [1, 0]])) // => 0.5
@@ -23,6 +24,12 @@ import type { Tensor } from '../tensor/tensor.ts';
 export function accuracy(logitsOrProbs: Tensor, labels: Tensor): Tensor {
   const z = logitsOrProbs;
   if (z.rank === 0) throw new PuregradError('accuracy', 'predictions need a class axis (the last one), got a scalar');
+  if (z.shape[z.rank - 1] === 1) {
+    // argmax over one column is always 0: the accuracy would be the fraction of class-0 labels, whatever the model
+    const what = `predictions ${showShape(z.shape)} have one column, whose argmax is always 0`;
+    throw new PuregradError('accuracy', `${what}; ` +
+      'for one logit per example compare signs: mean(cast(equal(greater(z, 0), greater(y, 0.5)), \'float32\'))');
+  }
   const rows = z.shape.slice(0, -1);
   let classes: Tensor;
   if (labels.dtype === 'int32' && shapeEq(labels.shape, rows)) classes = labels;

@@ -23,6 +23,7 @@ import { max, sum } from '../ops/reduce.ts';
 import { concatenate, expandDims, squeeze, take } from '../ops/shape.ts';
 import { perAxis, resolvePadding } from '../ops/conv.ts';
 import type { Padding } from '../ops/conv.ts';
+import { checkOptionKeys } from './options.ts';
 
 export interface PoolOptions {
   /** Step between windows per spatial axis (one number for all); default 1, as in flax. */
@@ -96,6 +97,7 @@ function pooled(op: string, x: Tensor, window: number | readonly number[], pool:
  * nn.maxPool(zeros([2, 28, 28, 8]), [2, 2], { strides: 2 }).shape // => [2, 14, 14, 8]
  */
 export function maxPool(x: Tensor, window: number | readonly number[], options: PoolOptions = {}): Tensor {
+  checkOptionKeys('maxPool', options, ['strides', 'padding']);
   if (x.dtype === 'bool') throw new PuregradError('maxPool', `needs a numeric tensor, got bool${showShape(x.shape)}; cast it first`);
   const lowest = isFloat(x.dtype) ? -Infinity : -(2 ** 31);
   return pooled('maxPool', x, window, (xb, w) => {
@@ -115,6 +117,7 @@ export function maxPool(x: Tensor, window: number | readonly number[], options: 
  * reshape(nn.avgPool(x, [2], { strides: 2, padding: 'SAME', countIncludePad: false }), [3]) // => [1.5, 3.5, 5]
  */
 export function avgPool(x: Tensor, window: number | readonly number[], options: AvgPoolOptions = {}): Tensor {
+  checkOptionKeys('avgPool', options, ['strides', 'padding', 'countIncludePad']);
   if (!isFloat(x.dtype)) throw new PuregradError('avgPool', `needs a float tensor, got ${x.dtype}${showShape(x.shape)}; cast it first`);
   return pooled('avgPool', x, window, (xb, w) => {
     const { patches, taps, size } = unfold('avgPool', xb, w, options, 0);

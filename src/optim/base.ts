@@ -10,6 +10,7 @@
 import { add, cast } from '../ops/index.ts';
 import { isFloat } from '../tensor/dtype.ts';
 import { PuregradError } from '../tensor/errors.ts';
+import { shapeEq, showShape } from '../tensor/shape.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import { filled } from '../tensor/tensor.ts';
 import type { Tree } from '../tree/index.ts';
@@ -99,15 +100,32 @@ export function mapWith(
   return map(f, updates, ...others.map(([, t]) => t));
 }
 
-/** The updates and each named tree have the same structure, or an error naming `op`. @internal */
+/**
+ * The updates and each named tree have the same structure and, leaf by leaf,
+ * the same shapes, or an error naming `op` (rather than a broadcast that
+ * silently changes a parameter's shape, or an error deep inside `add`). @internal
+ */
 export function checkStructure(op: string, updates: Params, ...others: readonly [string, Params][]): void {
-  const def = flatten(updates)[1];
+  const [uLeaves, def] = flatten(updates);
   for (const [what, t] of others) {
-    const other = flatten(t)[1];
+    if (t === undefined || t === null) {
+      const hint = what === 'state'
+        ? "pass the state this transformation's init or update returned (another optimizer's state has other fields)"
+        : `pass the ${what}, a tree shaped like the updates`;
+      throw new PuregradError(op, `the ${what} is missing: ${hint}`);
+    }
+    const [oLeaves, other] = flatten(t);
     if (!sameStructure(def, other)) {
       throw new PuregradError(op, `the updates have structure ${showStructure(def)} but the ${what} has ` +
         `${showStructure(other)}; they must match (init the optimizer with parameters shaped like the gradients)`);
     }
+    uLeaves.forEach((u, i) => {
+      const o = oLeaves[i];
+      if (u instanceof Tensor && o instanceof Tensor && !shapeEq(u.shape, o.shape)) {
+        const shapes = `has shape ${showShape(u.shape)} but in the ${what} it has ${showShape(o.shape)}`;
+        throw new PuregradError(op, `leaf ${i} of the updates ${shapes}; each update must have its parameter's shape`);
+      }
+    });
   }
 }
 
@@ -129,7 +147,9 @@ export function frozenCopy<T>(t: T): T {
 
 /**
  * params + updates, leaf by leaf, each result cast back to its parameter's
- * dtype (optax's `apply_updates`).
+ * dtype (optax's `apply_updates`). The two trees must have the same structure
+ * and each update its parameter's shape: a broadcast that changed a
+ * parameter's shape is an error here, where optax would let it through.
  * @example
  * optim.applyUpdates({ w: tensor([1, 2]) }, { w: tensor([0.5, -0.5]) }) // => { "w": [1.5, 1.5] }
  */

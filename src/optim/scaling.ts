@@ -15,7 +15,7 @@ import type { EmptyState, GradientTransformation, Params, ScalarOrSchedule, Sche
 import { checkStructure, mapWith, needParams, stateless, transformation } from './base.ts';
 import { globalNorm, safeIncrement } from './numerics.ts';
 import type { Mask } from './options.ts';
-import { checkLearningRate, finite, flag, mask as maskCheck, nonNegative, settle } from './options.ts';
+import { checkLearningRate, finite, flag, mask as maskCheck, nonNegative, positive, settle } from './options.ts';
 
 /** The state of `scaleBySchedule`: how many updates have been made. */
 export interface ScaleByScheduleState {
@@ -86,6 +86,11 @@ export function scaleByLearningRate(
 /** For each leaf of `updates`, whether the mask selects it (a boolean in the mask covers its whole subtree). */
 function expandMask(op: string, mask: Tree<boolean>, updates: Params): boolean[] {
   const [bits, maskDef] = flatten(mask);
+  const bad = bits.findIndex((b) => typeof b !== 'boolean');
+  if (bad >= 0) {
+    throw new PuregradError(op, `the mask must be a tree of booleans; leaf ${bad} is a ${typeof bits[bad]} ` +
+      '(a mask function must return true or false for each leaf or subtree, not a tensor or a number)');
+  }
   const updDef = flatten(updates)[1];
   const out: boolean[] = [];
   let next = 0;
@@ -157,7 +162,8 @@ export function clip(maxDelta: number): GradientTransformation<EmptyState> {
  * opt.update(g, opt.init(g))[0] // => { "a": [0.6], "b": [0.8] }
  */
 export function clipByGlobalNorm(maxNorm: number): GradientTransformation<EmptyState> {
-  nonNegative('optim.clipByGlobalNorm', 'maxNorm', maxNorm);
+  // > 0, where optax takes 0 too: with 0, a zero gradient would become 0/0 = NaN
+  positive('optim.clipByGlobalNorm', 'maxNorm', maxNorm);
   return stateless((updates) => {
     const n = globalNorm(updates);
     if (n === undefined) return updates;

@@ -30,6 +30,18 @@ export function checkShape(op: string, shape: readonly number[]): readonly numbe
   return Object.freeze([...shape]);
 }
 
+/** Throws unless `options` is undefined or an object whose keys are all in `known` (a misspelling is not ignored). */
+export function checkOptions(op: string, options: unknown, known: readonly string[]): void {
+  if (options === undefined) return;
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new PuregradError(op, `options must be an object, got ${options === null ? 'null' : typeof options}`);
+  }
+  const unknown = Object.keys(options).find((k) => !known.includes(k));
+  if (unknown !== undefined) {
+    throw new PuregradError(op, `unknown option '${unknown}'; the options are ${known.join(', ')}`);
+  }
+}
+
 export function checkFloatDType(op: string, dtype: string): FloatDType {
   if (dtype !== 'float32' && dtype !== 'float64') {
     throw new PuregradError(op, `dtype must be 'float32' or 'float64', got ${dtype}`);

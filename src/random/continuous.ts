@@ -19,7 +19,7 @@ import { erfInv } from '../primitives/erfinv.ts';
 import { PuregradError } from '../tensor/errors.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import type { FloatDType } from './bits.ts';
-import { boundOf, checkFloatDType, checkShape, unitFloats } from './bits.ts';
+import { boundOf, checkFloatDType, checkOptions, checkShape, unitFloats } from './bits.ts';
 import { erf, nextAfter, roundTo } from './erf.ts';
 
 export interface UniformOptions {
@@ -40,6 +40,7 @@ export interface UniformOptions {
  * random.uniform(random.key(1), [1000], { minval: -1, maxval: 1 }).abs().max().item() < 1 // => true
  */
 export function uniform(key: Tensor, shape: readonly number[] = [], options: UniformOptions = {}): Tensor {
+  checkOptions('random.uniform', options, ['dtype', 'minval', 'maxval']);
   const s = checkShape('random.uniform', shape);
   const dtype = checkFloatDType('random.uniform', options.dtype ?? 'float32');
   const lo = boundOf('random.uniform', 'minval', options.minval ?? 0, s, dtype);
@@ -57,6 +58,7 @@ export function uniform(key: Tensor, shape: readonly number[] = [], options: Uni
  * Math.abs(random.normal(random.key(0), [10000]).mean().item()) < 0.05 // => true
  */
 export function normal(key: Tensor, shape: readonly number[] = [], options: { readonly dtype?: FloatDType } = {}): Tensor {
+  checkOptions('random.normal', options, ['dtype']);
   const s = checkShape('random.normal', shape);
   const dtype = checkFloatDType('random.normal', options.dtype ?? 'float32');
   const v = uniform(key, s, { dtype, minval: nextAfter(-1, 0, dtype), maxval: 1 });
@@ -83,6 +85,7 @@ export interface TruncatedNormalOptions {
  * [x.min().item() > -1, x.max().item() < 0.5] // => [true, true]
  */
 export function truncatedNormal(key: Tensor, shape: readonly number[] = [], options: TruncatedNormalOptions = {}): Tensor {
+  checkOptions('random.truncatedNormal', options, ['lower', 'upper', 'dtype']);
   const s = checkShape('random.truncatedNormal', shape);
   const dtype = checkFloatDType('random.truncatedNormal', options.dtype ?? 'float32');
   const lower = roundTo(options.lower ?? -2, dtype);
@@ -108,6 +111,7 @@ export function truncatedNormal(key: Tensor, shape: readonly number[] = [], opti
  * Math.abs(random.gumbel(random.key(0), [20000]).mean().item() - 0.5772) < 0.03 // => true
  */
 export function gumbel(key: Tensor, shape: readonly number[] = [], options: { readonly dtype?: FloatDType } = {}): Tensor {
+  checkOptions('random.gumbel', options, ['dtype']);
   const s = checkShape('random.gumbel', shape);
   const dtype = checkFloatDType('random.gumbel', options.dtype ?? 'float32');
   const tiny = dtype === 'float32' ? 2 ** -126 : 2 ** -1022; // the smallest normal number

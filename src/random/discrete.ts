@@ -21,7 +21,7 @@ import { arange, zeros } from '../tensor/create.ts';
 import { PuregradError } from '../tensor/errors.ts';
 import { showShape } from '../tensor/shape.ts';
 import type { Tensor } from '../tensor/tensor.ts';
-import { bits, checkShape } from './bits.ts';
+import { bits, checkOptions, checkShape } from './bits.ts';
 import { gumbel, uniform } from './continuous.ts';
 import { splitN } from './keys.ts';
 
@@ -78,6 +78,7 @@ export interface CategoricalOptions {
  * random.categorical(random.key(1), tensor([[0, 0], [0, 0]]), { shape: [5, 2] }).shape // => [5, 2]
  */
 export function categorical(key: Tensor, logits: Tensor, options: CategoricalOptions = {}): Tensor {
+  checkOptions('random.categorical', options, ['axis', 'shape']);
   if (logits.dtype !== 'float32' && logits.dtype !== 'float64') {
     throw new PuregradError('random.categorical', `logits must be float, got ${logits.dtype}`);
   }
@@ -123,6 +124,7 @@ function shuffle(key: Tensor, x: Tensor): Tensor {
  * random.permutation(random.key(0), tensor([[1, 2], [3, 4]]), { axis: 1 }).sum({ axis: 1 }) // => [3, 7]
  */
 export function permutation(key: Tensor, x: number | Tensor, options: { readonly axis?: number } = {}): Tensor {
+  checkOptions('random.permutation', options, ['axis']);
   if (typeof x === 'number') {
     if (!Number.isInteger(x) || x < 0) {
       throw new PuregradError('random.permutation', `n must be a non-negative integer, got ${x}`);
@@ -160,6 +162,7 @@ export interface ChoiceOptions {
  * new Set(random.choice(random.key(0), 4, { shape: [4], replace: false }).toTypedArray()).size // => 4
  */
 export function choice(key: Tensor, a: number | Tensor, options: ChoiceOptions = {}): Tensor {
+  checkOptions('random.choice', options, ['shape', 'replace', 'p', 'axis']);
   const shape = checkShape('random.choice', options.shape ?? []);
   const replace = options.replace ?? true;
   const isRange = typeof a === 'number';
@@ -190,7 +193,7 @@ export function choice(key: Tensor, a: number | Tensor, options: ChoiceOptions =
   }
   if (replace) {
     // inverse CDF: the first index whose cumulative weight reaches r, r uniform in (0, total]
-    const cumulative = O.matmul(O.reshape(p, [1, n]), upperTriangle(n, p.dtype)); // [1, n]
+    const cumulative = O.reshape(prefixSum(p), [1, n]);
     const total = O.slice(cumulative, [0, n - 1], [1, n]);
     const r = O.mul(O.reshape(total, []), O.sub(1, uniform(key, [draws], { dtype: p.dtype })));
     const below = O.cast(O.less(cumulative, O.reshape(r, [draws, 1])), 'int32');
@@ -202,9 +205,17 @@ export function choice(key: Tensor, a: number | Tensor, options: ChoiceOptions =
   return pick(top);
 }
 
-/** T[i][j] = 1 for i ≤ j, so that p·T is the cumulative sum of p. */
-function upperTriangle(n: number, dtype: 'float32' | 'float64'): Tensor {
-  const data = dtype === 'float32' ? new Float32Array(n * n) : new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = i; j < n; j++) data[i * n + j] = 1;
-  return tensor(data, { shape: [n, n] });
+/**
+ * The running sum of a vector, by ⌈log₂ n⌉ rounds of adding a copy shifted
+ * right by 1, 2, 4, … (Hillis and Steele): O(n log n) work and O(n) memory,
+ * where a product with a triangular matrix of ones needs n² of both.
+ */
+function prefixSum(p: Tensor): Tensor {
+  const n = p.shape[0]!;
+  let x = p;
+  for (let shift = 1; shift < n; shift *= 2) {
+    const shifted = O.concatenate([zeros([shift], p.dtype), O.slice(x, [0], [n - shift])], 0);
+    x = O.add(x, shifted);
+  }
+  return x;
 }

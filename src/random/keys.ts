@@ -71,7 +71,8 @@ export function key(seed: number | Tensor): Tensor {
     return O.stack([int32(0), seed]);
   }
   if (!Number.isSafeInteger(seed)) {
-    throw new PuregradError('random.key', `seed must be an integer between -(2^53 - 1) and 2^53 - 1, got ${seed}`);
+    const got = typeof seed === 'number' ? String(seed) : `a ${typeof seed}`;
+    throw new PuregradError('random.key', `seed must be an integer between -(2^53 - 1) and 2^53 - 1, got ${got}`);
   }
   const hi = Math.floor(seed / 2 ** 32);
   const lo = seed - hi * 2 ** 32;
