@@ -75,26 +75,26 @@ describe('printed programs', () => {
     expect(program(ones([3, 2]), ones([4, 3]), ones([4, 2])).toString()).toMatchInlineSnapshot(`
       "{ lambda ; a:f32[3,2] b:f32[4,3] c:f32[4,2]. let
           d:f32[4,2] = matmul b a
-          e:f32[3,4] = transpose[perm=(1,0)] b
-          f:f32[3,2] = matmul e c
-        in (f) }"
+          e:f32[3,2] = matmul[transA=true] b c
+        in (e) }"
     `);
   });
 
   it('gradient of a dense layer with relu and a broadcast bias', () => {
     const loss = (p: { w: Tensor; b: Tensor }, x: Tensor) => sum(nn.relu(add(matmul(x, p.w), p.b)));
     expect(makeProgram(grad(loss))({ w: ones([3, 2]), b: ones([2]) }, ones([4, 3])).toString()).toMatchInlineSnapshot(`
-      "{ lambda a:f32[4,2] ; b:f32[2] c:f32[3,2] d:f32[4,3]. let
-          e:f32[4,2] = matmul d c
-          f:f32[4,2] = add e b
-          g:bool[4,2] = greaterEqual 0.0 f
-          h:f32[4,2] = select g 0.0 f
-          i:f32[] = reduceSum[axes=(0,1)] h
-          j:f32[4,2] = select g 0.0 a
-          k:f32[2] = reduceSum[axes=(0)] j
-          l:f32[3,4] = transpose[perm=(1,0)] d
-          m:f32[3,2] = matmul l j
-        in (k, m) }"
+      "{ lambda ; a:f32[2] b:f32[3,2] c:f32[4,3]. let
+          d:f32[4,2] = matmul c b
+          e:f32[4,2] = add d a
+          f:bool[4,2] = greaterEqual 0.0 e
+          g:f32[4,2] = select f 0.0 e
+          h:f32[] = reduceSum[axes=(0,1)] g
+          i:f32[1,1] = reshape[shape=(1,1)] 1.0
+          j:f32[4,2] = broadcast[shape=(4,2)] i
+          k:f32[4,2] = select f 0.0 j
+          l:f32[2] = reduceSum[axes=(0)] k
+          m:f32[3,2] = matmul[transA=true] c k
+        in (l, m) }"
     `);
   });
 

@@ -14,7 +14,8 @@
  *   with a batched one, both branches run on the batch and `where` picks.
  */
 
-import type { Aval, MultiPrimitiveDef } from '../ir/primitive.ts';
+import { planOf } from '../compile/plan.ts';
+import type { Aval, Primitive } from '../ir/primitive.ts';
 import { UndefinedPrimal } from '../ir/primitive.ts';
 import { Program } from '../ir/program.ts';
 import { broadcast, moveAxis, reshape, select } from '../primitives/linear.ts';
@@ -41,7 +42,7 @@ export interface CondParams {
 const outAvals = (p: Program): Aval[] => p.outputs.map((o) => o!.aval);
 const run = (p: Program, ins: readonly Tensor[]): Tensor[] => evalProgram(p, ins) as Tensor[];
 
-export const Cond: MultiPrimitiveDef<CondParams> = {
+export const Cond: Primitive<CondParams> = {
   name: 'cond',
   multipleResults: true,
   abstractEval: ([pred], { branches }) => {
@@ -50,7 +51,11 @@ export const Cond: MultiPrimitiveDef<CondParams> = {
     }
     return outAvals(branches[0]!);
   },
-  impl: ([pred, ...ins], { branches }) => run(branches[pred!.item() ? 1 : 0]!, ins),
+  // Both branches are planned once; the kernel runs the one the predicate picks, writing the results in place.
+  lower: (_avals, { branches }) => {
+    const plans = branches.map(planOf);
+    return ([pred, ...ins], outs) => plans[pred![0] !== 0 ? 1 : 0]!.runInto(ins, outs);
+  },
   jvp: ([pred, ...ins], [, ...tangents], { branches }) => {
     const mask = ins.map((x, i) => isFloat(x.dtype) && tangents[i] !== null && tangents[i] !== undefined);
     const splits = branches.map((b) => splitDerivative(b, mask, () => true));

@@ -24,7 +24,9 @@
  * equations.
  */
 
-import type { Aval, MultiPrimitiveDef } from '../ir/primitive.ts';
+import { planOf } from '../compile/plan.ts';
+import type { Kernel } from '../ir/lowering.ts';
+import type { Aval, Primitive } from '../ir/primitive.ts';
 import { UndefinedPrimal } from '../ir/primitive.ts';
 import type { Program } from '../ir/program.ts';
 import { PuregradError } from '../tensor/errors.ts';
@@ -68,6 +70,11 @@ export interface CustomVjpBackwardParams {
 
 const run = (p: Program, ins: readonly Tensor[]): Tensor[] => evalProgram(p, ins) as Tensor[];
 const outAvals = (p: Program): Aval[] => p.outputs.map((o) => o!.aval);
+/** The kernel evaluating a custom-rule call: `fun`'s plan, on the fun's captured values and the arguments (from `args` on). */
+const runFun = (fun: Program, numConsts: number, args: number): Kernel => {
+  const plan = planOf(fun);
+  return (ins, outs) => plan.runInto([...ins.slice(0, numConsts), ...ins.slice(args)], outs);
+};
 const inAvals = (p: Program): Aval[] => p.inputs.map((v) => v.aval);
 const has = (t: Tensor | null | undefined): boolean => t !== null && t !== undefined;
 const batchSizeOf = (ins: readonly Tensor[], dims: readonly (number | null)[]): number => {
@@ -98,11 +105,11 @@ function checkLike(op: string, what: string, got: readonly Aval[], want: readonl
   });
 }
 
-export const CustomJvp: MultiPrimitiveDef<CustomJvpParams> = {
+export const CustomJvp: Primitive<CustomJvpParams> = {
   name: 'customJvp',
   multipleResults: true,
   abstractEval: (_avals, { fun }) => outAvals(fun),
-  impl: (ins, { fun, numConsts, numRuleConsts }) => run(fun, [...ins.slice(0, numConsts), ...ins.slice(numConsts + numRuleConsts)]),
+  lower: (_avals, { fun, numConsts, numRuleConsts }) => runFun(fun, numConsts, numConsts + numRuleConsts),
   jvp: (primals, tangents, { fun, numConsts, rule, numRuleConsts }) => {
     const nc = numConsts + numRuleConsts;
     const funIns = [...primals.slice(0, numConsts), ...primals.slice(nc)];
@@ -132,12 +139,11 @@ export const CustomJvp: MultiPrimitiveDef<CustomJvpParams> = {
   },
 };
 
-export const CustomVjp: MultiPrimitiveDef<CustomVjpParams> = {
+export const CustomVjp: Primitive<CustomVjpParams> = {
   name: 'customVjp',
   multipleResults: true,
   abstractEval: (_avals, { fun }) => outAvals(fun),
-  impl: (ins, { fun, numConsts, numFwdConsts, numBwdConsts }) =>
-    run(fun, [...ins.slice(0, numConsts), ...ins.slice(numConsts + numFwdConsts + numBwdConsts)]),
+  lower: (_avals, { fun, numConsts, numFwdConsts, numBwdConsts }) => runFun(fun, numConsts, numConsts + numFwdConsts + numBwdConsts),
   jvp: (primals, tangents, { fun, numConsts, fwd, numFwdConsts, bwd, numBwdConsts }) => {
     const nc = numConsts + numFwdConsts + numBwdConsts;
     const funIns = [...primals.slice(0, numConsts), ...primals.slice(nc)];
@@ -174,11 +180,12 @@ export const CustomVjp: MultiPrimitiveDef<CustomVjpParams> = {
 };
 
 /** The tangent of a customVjp call: linear in the argument tangents, transposed by running `bwd`. */
-export const CustomVjpBackward: MultiPrimitiveDef<CustomVjpBackwardParams> = {
+export const CustomVjpBackward: Primitive<CustomVjpBackwardParams> = {
   name: 'customVjpBackward',
   multipleResults: true,
-  abstractEval: (_avals, { bwd, numBwdConsts, numResiduals }) => cotangentAvals(bwd, numBwdConsts, numResiduals),
-  impl: () => {
+  // The result tangents have the avals of the cotangents `bwd` takes.
+  abstractEval: (_avals, { bwd, numBwdConsts, numResiduals }) => inAvals(bwd).slice(numBwdConsts + numResiduals),
+  lower: () => () => {
     throw new PuregradError('customVjp', 'forward-mode differentiation (jvp, jacfwd) of a customVjp function is not supported; ' +
       'give the function a customJvp rule instead, which serves both modes');
   },
@@ -201,11 +208,6 @@ export const CustomVjpBackward: MultiPrimitiveDef<CustomVjpBackwardParams> = {
     return [r, r.map(() => 0)];
   },
 };
-
-/** The result tangents of customVjpBackward have the avals of the cotangents `bwd` takes. */
-function cotangentAvals(bwd: Program, numBwdConsts: number, numResiduals: number): Aval[] {
-  return inAvals(bwd).slice(numBwdConsts + numResiduals);
-}
 
 // ---------------------------------------------------------------- user API
 

@@ -16,14 +16,16 @@
  *   shape is the same each step), and stacked outputs carry the batch on axis 1.
  */
 
-import type { Aval, MultiPrimitiveDef } from '../ir/primitive.ts';
+import { planOf } from '../compile/plan.ts';
+import { bufferFor } from '../ir/lowering.ts';
+import type { Aval, Primitive } from '../ir/primitive.ts';
 import { UndefinedPrimal } from '../ir/primitive.ts';
 import { Program } from '../ir/program.ts';
-import { concatenate, slice } from '../primitives/indexing.ts';
-import { add, moveAxis, range, reshape } from '../primitives/linear.ts';
+import { add, moveAxis, range } from '../primitives/linear.ts';
 import { isFloat } from '../tensor/dtype.ts';
 import { PuregradError } from '../tensor/errors.ts';
-import { shapeEq, showShape } from '../tensor/shape.ts';
+import { shapeEq, showShape, sizeOf } from '../tensor/shape.ts';
+import type { Storage } from '../tensor/dtype.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import type { TreeDef } from '../tree/tree.ts';
 import { sameStructure, showStructure, unflatten } from '../tree/tree.ts';
@@ -46,12 +48,8 @@ export interface ScanParams {
 }
 
 const run = (p: Program, ins: readonly Tensor[]): Tensor[] => evalProgram(p, ins) as Tensor[];
-const sliceAt = (x: Tensor, i: number): Tensor =>
-  reshape(slice(x, x.shape.map((_, a) => (a === 0 ? i : 0)), x.shape.map((d, a) => (a === 0 ? i + 1 : d))), x.shape.slice(1));
-const stackSlices = (ys: readonly Tensor[], aval: Aval): Tensor =>
-  ys.length === 0 ? zerosOf({ shape: [0, ...aval.shape], dtype: aval.dtype }) : concatenate(ys.map((y) => reshape(y, [1, ...y.shape])), 0);
 
-export const Scan: MultiPrimitiveDef<ScanParams> = {
+export const Scan: Primitive<ScanParams> = {
   name: 'scan',
   multipleResults: true,
   abstractEval: (avals, { body, numConsts, numCarry, length }) => {
@@ -65,19 +63,33 @@ export const Scan: MultiPrimitiveDef<ScanParams> = {
     });
     return [...carry, ...outs.slice(numCarry).map((a) => ({ shape: [length, ...a.shape], dtype: a.dtype }))];
   },
-  impl: (ins, { body, numConsts, numCarry, length, reverse }) => {
-    const consts = ins.slice(0, numConsts);
-    let carry = ins.slice(numConsts, numConsts + numCarry);
-    const xs = ins.slice(numConsts + numCarry);
-    const yAvals = body.outputs.slice(numCarry).map((o) => o!.aval);
-    const ys: Tensor[][] = yAvals.map(() => new Array<Tensor>(length));
-    for (let k = 0; k < length; k++) {
-      const i = reverse ? length - 1 - k : k;
-      const outs = run(body, [...consts, ...carry, ...xs.map((x) => sliceAt(x, i))]);
-      carry = outs.slice(0, numCarry);
-      outs.slice(numCarry).forEach((y, j) => (ys[j]![i] = y));
-    }
-    return [...carry, ...ys.map((y, j) => stackSlices(y, yAvals[j]!))];
+  // The body is planned once. Each step reads its slice of every xs in place, writes its ys straight
+  // into their slots of the stacked outputs, and its carry into one of two buffers that take turns.
+  lower: (avals, { body, numConsts, numCarry, length, reverse }, outAvals) => {
+    const plan = planOf(body);
+    const nx = avals.length - numConsts - numCarry;
+    const xStep = avals.slice(numConsts + numCarry).map((a) => sizeOf(a.shape.slice(1)));
+    const yStep = outAvals.slice(numCarry).map((a) => sizeOf(a.shape.slice(1)));
+    const carryAvals = outAvals.slice(0, numCarry);
+    return (ins, outs) => {
+      const turns = [carryAvals.map(bufferFor), carryAvals.map(bufferFor)];
+      let carry = ins.slice(numConsts, numConsts + numCarry);
+      const args = [...ins.slice(0, numConsts), ...carry, ...new Array<Storage>(nx)];
+      const dests = new Array<Storage>(numCarry + yStep.length);
+      for (let k = 0; k < length; k++) {
+        const i = reverse ? length - 1 - k : k;
+        const next = turns[k % 2]!;
+        for (let c = 0; c < numCarry; c++) {
+          args[numConsts + c] = carry[c]!;
+          dests[c] = next[c]!;
+        }
+        for (let j = 0; j < nx; j++) args[numConsts + numCarry + j] = ins[numConsts + numCarry + j]!.subarray(i * xStep[j]!, (i + 1) * xStep[j]!);
+        for (let j = 0; j < yStep.length; j++) dests[numCarry + j] = outs[numCarry + j]!.subarray(i * yStep[j]!, (i + 1) * yStep[j]!);
+        plan.runInto(args, dests);
+        carry = next;
+      }
+      for (let c = 0; c < numCarry; c++) outs[c]!.set(carry[c]!);
+    };
   },
   jvp: (primals, tangents, params) => {
     const { body, numConsts, numCarry } = params;

@@ -3,12 +3,16 @@
  * `src/primitives` fills a total table of these; the trace machinery and the
  * transformations read them and never branch on a primitive's name.
  *
- * Most primitives have one result (`PrimitiveDef`). The higher-order ones that
- * run sub-programs — `cond`, `scan`, custom rules — may have several
- * (`MultiPrimitiveDef`), and compute their JVP as a whole.
+ * There is one path for every primitive: a primitive takes a list of inputs
+ * and gives a list of results, and every rule works on lists. Most primitives
+ * have exactly one result; they are written as a `PrimitiveDef` (one output
+ * aval, one tangent, one cotangent) and turned into a record by `single()`
+ * (`src/primitives/single.ts`). The higher-order ones that run sub-programs —
+ * `cond`, `scan`, custom rules — and `threefry2x32` are written as lists
+ * directly.
  */
 
-import type { DType } from '../tensor/dtype.ts';
+import type { DType, Storage } from '../tensor/dtype.ts';
 import type { Shape } from '../tensor/shape.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 
@@ -23,54 +27,50 @@ export class UndefinedPrimal {
   constructor(readonly aval: Aval) {}
 }
 
-/**
- * Forward-mode rule. Gets the primal inputs, their tangents (`null` for a
- * symbolic zero) and the already computed primal output; returns the output
- * tangent, or `null` when it is identically zero. Written with primitives, so
- * it traces like user code.
- */
-export type JvpRule<P> = (primals: readonly Tensor[], tangents: readonly (Tensor | null)[], params: P, out: Tensor) => Tensor | null;
+/** A destination-passing kernel: reads `inputs`, writes all of every buffer in `outputs` (see `lowering.ts`). */
+export type Kernel = (inputs: readonly Storage[], outputs: readonly Storage[]) => void;
 
-/**
- * Transpose rule of a primitive linear in the inputs marked `UndefinedPrimal`:
- * given the output cotangent, the cotangent of each such input (`null` for
- * zero, and for inputs that are known).
- */
-export type TransposeRule<P> = (ct: Tensor, inputs: readonly (Tensor | UndefinedPrimal)[], params: P) => readonly (Tensor | null)[];
+/** The single result is input `alias`'s buffer, unchanged (a reshape): no kernel runs. */
+export interface Alias {
+  readonly alias: number;
+}
 
-/**
- * Batching rule for `vmap`. Each input comes with the axis that carries the
- * batch (`null`: not batched, the same for every example); the rule returns
- * the batched output and its batch axis.
- */
-export type BatchRule<P> = (inputs: readonly Tensor[], dims: readonly (number | null)[], params: P) => readonly [Tensor, number | null];
+export type Lowered = Kernel | Alias;
+
+/** A primitive's lowering for given input avals, params and output avals (what `abstractEval` said). */
+export type Lowering<P> = (inAvals: readonly Aval[], params: P, outAvals: readonly Aval[]) => Lowered;
 
 /** Marks a primitive that is never linear in any input, so it never appears on a tangent path. */
 export const notLinear = 'notLinear' as const;
 
-export interface PrimitiveDef<P = any> {
+/** A primitive: list in, list out, for every rule. */
+export interface Primitive<P = any> {
   readonly name: string;
-  readonly multipleResults?: false;
-  /** Output shape and dtype; throws a `PuregradError` naming the op and shapes. */
-  readonly abstractEval: (inputs: readonly Aval[], params: P) => Aval;
-  /** Evaluation on concrete tensors: a kernel call. `out` is what `abstractEval` said. */
-  readonly impl: (inputs: readonly Tensor[], params: P, out: Aval) => Tensor;
-  readonly jvp: JvpRule<P>;
-  readonly transpose: TransposeRule<P> | typeof notLinear;
-  readonly batch: BatchRule<P>;
-}
-
-/** A primitive with several results (the higher-order ones). */
-export interface MultiPrimitiveDef<P = any> {
-  readonly name: string;
-  readonly multipleResults: true;
+  /** Whether its op hands the user a list of results; the machinery never branches on it. */
+  readonly multipleResults: boolean;
+  /** Output shapes and dtypes; throws a `PuregradError` naming the op and shapes. */
   readonly abstractEval: (inputs: readonly Aval[], params: P) => readonly Aval[];
-  readonly impl: (inputs: readonly Tensor[], params: P) => readonly Tensor[];
-  /** Primal and tangent results together (`null` tangents are zeros). */
+  /**
+   * The kernel for these avals and params, with shapes, strides and loop
+   * bounds resolved once (see `lowering.ts`). Eager evaluation allocates the
+   * outputs, lowers and runs; `compile` lowers each equation once into a plan.
+   */
+  readonly lower: Lowering<P>;
+  /** Primal results and their tangents (`null` tangents are zeros) from primals and tangents. Written with ops. */
   readonly jvp: (primals: readonly Tensor[], tangents: readonly (Tensor | null)[], params: P) => readonly [readonly Tensor[], readonly (Tensor | null)[]];
+  /**
+   * For a primitive linear in the inputs given as `UndefinedPrimal`: the
+   * cotangent of each input (`null` for zero, and for known inputs) from the
+   * cotangents of the results (`null` for zero; not all are).
+   */
   readonly transpose:
     | ((cts: readonly (Tensor | null)[], inputs: readonly (Tensor | UndefinedPrimal)[], params: P) => readonly (Tensor | null)[])
     | typeof notLinear;
+  /**
+   * Batching rule for `vmap`. Each input comes with the axis that carries the
+   * batch (`null`: the same for every example); the rule returns the batched
+   * results and their batch axes.
+   */
   readonly batch: (inputs: readonly Tensor[], dims: readonly (number | null)[], params: P) => readonly [readonly Tensor[], readonly (number | null)[]];
   /**
    * Params for the same primitive computing fewer results: at least those
@@ -81,4 +81,36 @@ export interface MultiPrimitiveDef<P = any> {
   readonly pruneResults: (params: P, used: readonly boolean[]) => { readonly params: P; readonly keep: readonly boolean[] } | undefined;
 }
 
-export type AnyPrimitive = PrimitiveDef | MultiPrimitiveDef;
+/** Any primitive record (the name the registry's laws use). */
+export type AnyPrimitive = Primitive;
+
+// ------------------------------------------------ single-result definitions
+
+/**
+ * Forward-mode rule of a single-result primitive. Gets the primal inputs,
+ * their tangents (`null` for a symbolic zero) and the already computed primal
+ * output; returns the output tangent, or `null` when it is identically zero.
+ * Written with primitives, so it traces like user code.
+ */
+export type JvpRule<P> = (primals: readonly Tensor[], tangents: readonly (Tensor | null)[], params: P, out: Tensor) => Tensor | null;
+
+/**
+ * Transpose rule of a single-result primitive linear in the inputs marked
+ * `UndefinedPrimal`: given the output cotangent, the cotangent of each such
+ * input (`null` for zero, and for inputs that are known).
+ */
+export type TransposeRule<P> = (ct: Tensor, inputs: readonly (Tensor | UndefinedPrimal)[], params: P) => readonly (Tensor | null)[];
+
+/** Batching rule of a single-result primitive: the batched output and its batch axis. */
+export type BatchRule<P> = (inputs: readonly Tensor[], dims: readonly (number | null)[], params: P) => readonly [Tensor, number | null];
+
+/** How a single-result primitive is written; `single()` makes it a `Primitive`. */
+export interface PrimitiveDef<P = any> {
+  readonly name: string;
+  readonly abstractEval: (inputs: readonly Aval[], params: P) => Aval;
+  /** Lowering of the one result (`lowering.ts`). */
+  readonly lower: Lowering<P>;
+  readonly jvp: JvpRule<P>;
+  readonly transpose: TransposeRule<P> | typeof notLinear;
+  readonly batch: BatchRule<P>;
+}

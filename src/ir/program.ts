@@ -10,7 +10,7 @@ import type { DotOptions } from './dot.ts';
 import { toDot } from './dot.ts';
 import type { AtomView, ProgramView } from './names.ts';
 import { isLiteral, nameVars, showAval, showLiteral, showParams } from './names.ts';
-import type { AnyPrimitive, Aval } from './primitive.ts';
+import type { Aval, Primitive } from './primitive.ts';
 
 export { showAval };
 
@@ -29,7 +29,7 @@ export class Literal {
 export type Atom = Var | Literal;
 
 export interface Eqn {
-  readonly prim: AnyPrimitive;
+  readonly prim: Primitive;
   readonly inputs: readonly Atom[];
   readonly params: object;
   /** One variable for a single-result primitive, several for `cond`, `scan` and custom rules. */

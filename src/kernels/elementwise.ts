@@ -7,6 +7,11 @@
  * single straight row, a size-1 operand is a row with step 0, and everything
  * else is an odometer over rows of the last axis.
  *
+ * Each kernel comes in two forms: a destination-passing one (`unaryInto`, or
+ * `binaryKernel`, which resolves the broadcast walk once and returns the loop
+ * over buffers) that the lowering layer uses, and the allocating wrapper
+ * (`unary`, `binary` …) that returns a fresh buffer. Only the first has loops.
+ *
  * Storage conversion is the typed arrays' own: a float stored into an int32
  * output truncates toward zero (NaN and ±Infinity become 0, large values wrap).
  * Arithmetic into a bool output instead follows `cast`'s truthiness rule (the
@@ -35,9 +40,18 @@ export type UnaryKernel =
 
 /** Apply `op` to every element of `x`; the output has `x.length` elements of `outDtype`. */
 export function unary(op: UnaryKernel, x: Storage, outDtype: DType): Storage {
-  if (outDtype === 'bool') return cast(unary(op, x, 'float64'), 'bool');
+  const out = allocate(outDtype, x.length);
+  unaryInto(op, x, out);
+  return out;
+}
+
+/** `out[i] = op(x[i])`, writing every element of `out` (as long as `x`). */
+export function unaryInto(op: UnaryKernel, x: Storage, out: Storage): void {
+  if (out instanceof Uint8Array) {
+    castInto(unary(op, x, 'float64'), out);
+    return;
+  }
   const n = x.length;
-  const out = allocate(outDtype, n);
   switch (op) {
     case 'neg':
       for (let i = 0; i < n; i++) out[i] = -x[i];
@@ -73,7 +87,6 @@ export function unary(op: UnaryKernel, x: Storage, outDtype: DType): Storage {
       for (let i = 0; i < n; i++) out[i] = Math.sign(x[i]);
       break;
   }
-  return out;
 }
 
 export type BinaryKernel =
@@ -105,10 +118,30 @@ export function binary(
   outShape: Shape,
   outDtype: DType,
 ): Storage {
-  if (outDtype === 'bool' && !isComparison(op)) {
-    return cast(binary(op, a, aShape, b, bShape, outShape, 'float64'), 'bool');
-  }
   const out = allocate(outDtype, sizeOf(outShape));
+  binaryKernel(op, aShape, bShape, outShape, outDtype)(a, b, out);
+  return out;
+}
+
+/**
+ * The loop of `binary` for fixed shapes: the broadcast walk is collapsed once
+ * here, and the returned function writes all of `out` from `a` and `b`.
+ */
+export function binaryKernel(
+  op: BinaryKernel,
+  aShape: Shape,
+  bShape: Shape,
+  outShape: Shape,
+  outDtype: DType,
+): (a: Storage, b: Storage, out: Storage) => void {
+  if (outDtype === 'bool' && !isComparison(op)) {
+    const wide = binaryKernel(op, aShape, bShape, outShape, 'float64');
+    const scratch = new Float64Array(sizeOf(outShape));
+    return (a, b, out) => {
+      wide(a, b, scratch);
+      castInto(scratch, out);
+    };
+  }
   const walk = collapse(outShape, [
     stridesOf(outShape),
     broadcastStrides(aShape, outShape),
@@ -117,8 +150,8 @@ export function binary(
   const n = lastOf(walk.shape);
   const sa = lastOf(walk.strides[1]);
   const sb = lastOf(walk.strides[2]);
-  forEachRow(walk, (o) => binaryRow(op, out, o[0], n, a, o[1], sa, b, o[2], sb));
-  return out;
+  if (walk.shape.length === 1) return (a, b, out) => binaryRow(op, out, 0, n, a, 0, sa, b, 0, sb);
+  return (a, b, out) => forEachRow(walk, (o) => binaryRow(op, out, o[0], n, a, o[1], sa, b, o[2], sb));
 }
 
 /** One row of `binary`: `n` outputs from `out[o]` on, operands stepping by `sa` and `sb`. */
@@ -185,6 +218,20 @@ export function select(
     return cast(select(c, cShape, x, xShape, y, yShape, outShape, 'float64'), 'bool');
   }
   const out = allocate(outDtype, sizeOf(outShape));
+  selectKernel(cShape, xShape, yShape, outShape)(c, x, y, out);
+  return out;
+}
+
+/**
+ * The loop of `select` for fixed shapes, writing all of `out`. The operands
+ * and `out` share a dtype (the primitive's shape rule ensures it).
+ */
+export function selectKernel(
+  cShape: Shape,
+  xShape: Shape,
+  yShape: Shape,
+  outShape: Shape,
+): (c: Uint8Array, x: Storage, y: Storage, out: Storage) => void {
   const walk = collapse(outShape, [
     stridesOf(outShape),
     broadcastStrides(cShape, outShape),
@@ -195,15 +242,15 @@ export function select(
   const sc = lastOf(walk.strides[1]);
   const sx = lastOf(walk.strides[2]);
   const sy = lastOf(walk.strides[3]);
-  forEachRow(walk, (offsets) => {
-    let h = offsets[1];
-    let i = offsets[2];
-    let j = offsets[3];
-    for (let o = offsets[0], end = o + n; o < end; o++, h += sc, i += sx, j += sy) {
-      out[o] = c[h] !== 0 ? x[i] : y[j];
-    }
-  });
-  return out;
+  return (c, x, y, out) =>
+    forEachRow(walk, (offsets) => {
+      let h = offsets[1];
+      let i = offsets[2];
+      let j = offsets[3];
+      for (let o = offsets[0], end = o + n; o < end; o++, h += sc, i += sx, j += sy) {
+        out[o] = c[h] !== 0 ? x[i] : y[j];
+      }
+    });
 }
 
 /**
@@ -213,14 +260,19 @@ export function select(
  * nearest, bool to a number gives 0/1.
  */
 export function cast(x: Storage, outDtype: DType): Storage {
+  const out = allocate(outDtype, x.length);
+  castInto(x, out);
+  return out;
+}
+
+/** `cast` into `out`, whose storage type is the target dtype (`Uint8Array` is bool). */
+export function castInto(x: Storage, out: Storage): void {
   const n = x.length;
-  const out = allocate(outDtype, n);
-  if (outDtype === 'bool') {
+  if (out instanceof Uint8Array) {
     for (let i = 0; i < n; i++) out[i] = x[i] !== 0 ? 1 : 0;
   } else {
     // TypedArray#set between element types applies the same per-element
     // conversion as an assignment `out[i] = x[i]`.
     out.set(x);
   }
-  return out;
 }

@@ -7,12 +7,17 @@
  * folds into one local and is added once; otherwise the row updates a run of
  * accumulators. Accumulating in doubles means float32 and int32 sums are
  * rounded (or truncated) once, at the end, by `cast`.
+ *
+ * `reduceSumKernel` and `reduceMaxKernel` resolve the walk once for fixed
+ * shapes and write into a given output (a float64 output is its own
+ * accumulator); `reduceSum` and `reduceMax` allocate.
  */
 
 import type { DType, Storage } from '../tensor/dtype.ts';
+import { allocate } from '../tensor/dtype.ts';
 import type { Shape } from '../tensor/shape.ts';
 import { sizeOf, stridesOf } from '../tensor/shape.ts';
-import { cast } from './elementwise.ts';
+import { castInto } from './elementwise.ts';
 import { collapse, forEachRow, lastOf } from './strided.ts';
 import type { Walk } from './strided.ts';
 
@@ -32,29 +37,42 @@ function reductionWalk(shape: Shape, axes: readonly number[]): { walk: Walk; out
   return { walk: collapse(shape, [stridesOf(shape), accStrides]), outSize: sizeOf(kept) };
 }
 
-/** The accumulator as `outDtype`, reusing it when it already is float64. */
-const finish = (acc: Float64Array, outDtype: DType): Storage =>
-  outDtype === 'float64' ? acc : cast(acc, outDtype);
+/** Run `accumulate` into `out` directly when it is float64, else into a double scratch cast into `out` once. */
+function withAccumulator(outSize: number, init: number, accumulate: (x: Storage, acc: Float64Array) => void): (x: Storage, out: Storage) => void {
+  let scratch: Float64Array | undefined;
+  return (x, out) => {
+    const acc = out instanceof Float64Array ? out : (scratch ??= new Float64Array(outSize));
+    acc.fill(init);
+    accumulate(x, acc);
+    if (acc !== out) castInto(acc, out);
+  };
+}
 
 /** Sum of `x` (of `shape`) over the normalized `axes`; those axes are removed. */
 export function reduceSum(x: Storage, shape: Shape, axes: readonly number[], outDtype: DType): Storage {
+  const out = allocate(outDtype, sizeOf(shape.filter((_, ax) => !axes.includes(ax))));
+  reduceSumKernel(shape, axes)(x, out);
+  return out;
+}
+
+/** The loop of `reduceSum` for a fixed shape and axes, writing all of `out`. */
+export function reduceSumKernel(shape: Shape, axes: readonly number[]): (x: Storage, out: Storage) => void {
   const { walk, outSize } = reductionWalk(shape, axes);
-  const acc = new Float64Array(outSize);
   const n = lastOf(walk.shape);
   const sx = lastOf(walk.strides[0]);
   const sacc = lastOf(walk.strides[1]);
   if (sacc === 0) {
-    forEachRow(walk, (o) => {
-      let s = 0;
-      for (let k = 0, i = o[0]; k < n; k++, i += sx) s += x[i];
-      acc[o[1]] += s;
-    });
-  } else {
+    return withAccumulator(outSize, 0, (x, acc) =>
+      forEachRow(walk, (o) => {
+        let s = 0;
+        for (let k = 0, i = o[0]; k < n; k++, i += sx) s += x[i];
+        acc[o[1]] += s;
+      }));
+  }
+  return withAccumulator(outSize, 0, (x, acc) =>
     forEachRow(walk, (o) => {
       for (let k = 0, i = o[0], j = o[1]; k < n; k++, i += sx, j += sacc) acc[j] += x[i];
-    });
-  }
-  return finish(acc, outDtype);
+    }));
 }
 
 /**
@@ -62,30 +80,36 @@ export function reduceSum(x: Storage, shape: Shape, axes: readonly number[], out
  * -Infinity; any NaN in a reduced group makes that result NaN.
  */
 export function reduceMax(x: Storage, shape: Shape, axes: readonly number[], outDtype: DType): Storage {
+  const out = allocate(outDtype, sizeOf(shape.filter((_, ax) => !axes.includes(ax))));
+  reduceMaxKernel(shape, axes)(x, out);
+  return out;
+}
+
+/** The loop of `reduceMax` for a fixed shape and axes, writing all of `out`. */
+export function reduceMaxKernel(shape: Shape, axes: readonly number[]): (x: Storage, out: Storage) => void {
   const { walk, outSize } = reductionWalk(shape, axes);
-  const acc = new Float64Array(outSize).fill(-Infinity);
   const n = lastOf(walk.shape);
   const sx = lastOf(walk.strides[0]);
   const sacc = lastOf(walk.strides[1]);
   // `v > m || v !== v` takes a NaN and then keeps it: nothing compares greater than NaN.
   if (sacc === 0) {
-    forEachRow(walk, (o) => {
-      let m = acc[o[1]];
-      for (let k = 0, i = o[0]; k < n; k++, i += sx) {
-        const v = x[i];
-        if (v > m || v !== v) m = v;
-      }
-      acc[o[1]] = m;
-    });
-  } else {
+    return withAccumulator(outSize, -Infinity, (x, acc) =>
+      forEachRow(walk, (o) => {
+        let m = acc[o[1]];
+        for (let k = 0, i = o[0]; k < n; k++, i += sx) {
+          const v = x[i];
+          if (v > m || v !== v) m = v;
+        }
+        acc[o[1]] = m;
+      }));
+  }
+  return withAccumulator(outSize, -Infinity, (x, acc) =>
     forEachRow(walk, (o) => {
       for (let k = 0, i = o[0], j = o[1]; k < n; k++, i += sx, j += sacc) {
         const v = x[i];
         if (v > acc[j] || v !== v) acc[j] = v;
       }
-    });
-  }
-  return finish(acc, outDtype);
+    }));
 }
 
 /**
@@ -94,12 +118,19 @@ export function reduceMax(x: Storage, shape: Shape, axes: readonly number[], out
  * RangeError when the axis is empty but the output is not.
  */
 export function argmax(x: Storage, shape: Shape, axis: number): Int32Array {
+  const out = new Int32Array(sizeOf(shape.filter((_, ax) => ax !== axis)));
+  argmaxInto(x, shape, axis, out);
+  return out;
+}
+
+/** `argmax` writing all of `out` (int32, of the shape without `axis`). */
+export function argmaxInto(x: Storage, shape: Shape, axis: number, out: Storage): void {
   // View x as [outer, len, inner]; the output is [outer, inner].
   const len = shape[axis];
   const outer = sizeOf(shape.slice(0, axis));
   const inner = sizeOf(shape.slice(axis + 1));
-  const out = new Int32Array(outer * inner);
-  if (out.length === 0) return out;
+  if (out.length === 0) return;
+  out.fill(0);
   if (len === 0) throw new RangeError(`argmax over an empty axis ${axis} of [${shape.join(',')}]`);
   // Sweep k outermost so every read of x is sequential; `best` holds the
   // running maximum of the current outer slice.
@@ -121,5 +152,4 @@ export function argmax(x: Storage, shape: Shape, axis: number): Int32Array {
       }
     }
   }
-  return out;
 }

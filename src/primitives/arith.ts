@@ -4,17 +4,19 @@
  * how they appear in tangent programs; their transpose rules handle that case.
  */
 
-import type { Aval, PrimitiveDef } from '../ir/primitive.ts';
+import type { Aval, Primitive } from '../ir/primitive.ts';
 import { notLinear, UndefinedPrimal } from '../ir/primitive.ts';
 import * as K from '../kernels/index.ts';
 import { PuregradError } from '../tensor/errors.ts';
 import { showShape } from '../tensor/shape.ts';
 import type { Tensor } from '../tensor/tensor.ts';
-import { filled, fromStorage, storageOf } from '../tensor/tensor.ts';
+import { filled } from '../tensor/tensor.ts';
 import { bind } from '../trace/core.ts';
 import { broadcastAll, requireArity, requireNumeric, sameDtype } from './checks.ts';
-import { binaryImpl, broadcast, broadcastingBatch, cast, moveAxis, neg, reduceSum, reshape, select, unbroadcast } from './linear.ts';
+import { broadcast, broadcastingBatch, cast, moveAxis, neg, reduceSum, reshape, select, unbroadcast } from './linear.ts';
+import { binaryLowering } from './lowerings.ts';
 import { defJvp, zeroJvp } from './rules.ts';
+import { single } from './single.ts';
 
 const numericBinary = (op: string) => (avals: readonly Aval[]): Aval => {
   requireArity(op, avals, 2);
@@ -23,10 +25,10 @@ const numericBinary = (op: string) => (avals: readonly Aval[]): Aval => {
 };
 
 /** d(x·y) = dx·y + x·dy. */
-export const Mul: PrimitiveDef<{}> = {
+export const Mul: Primitive<{}> = single<{}>({
   name: 'mul',
   abstractEval: numericBinary('mul'),
-  impl: ([x, y], _p, out) => binaryImpl('mul', x!, y!, out),
+  lower: binaryLowering('mul'),
   jvp: defJvp(
     (t, [, y]) => mul(t, y!),
     (t, [x]) => mul(x!, t),
@@ -41,13 +43,13 @@ export const Mul: PrimitiveDef<{}> = {
       : [null, unbroadcast(mul(x as Tensor, ct), (y as UndefinedPrimal).aval.shape)];
   },
   batch: (xs, dims) => broadcastingBatch(Mul, xs, dims, {}),
-};
+});
 
 /** d(x/y) = dx/y − (x/y)·dy/y. Linear in x only. */
-export const Div: PrimitiveDef<{}> = {
+export const Div: Primitive<{}> = single<{}>({
   name: 'div',
   abstractEval: numericBinary('div'),
-  impl: ([x, y], _p, out) => binaryImpl('div', x!, y!, out),
+  lower: binaryLowering('div'),
   jvp: defJvp(
     (t, [, y]) => div(t, y!),
     (t, [, y], out) => neg(mul(t, div(out, y!))),
@@ -60,24 +62,24 @@ export const Div: PrimitiveDef<{}> = {
     return [unbroadcast(div(ct, y as Tensor), x.aval.shape), null];
   },
   batch: (xs, dims) => broadcastingBatch(Div, xs, dims, {}),
-};
+});
 
 /**
  * Elementwise maximum. Where x = y the derivative is split evenly between the
  * two operands (½ each), the convention JAX uses; `relu` is written with
  * `where` instead so that relu'(0) = 0.
  */
-export const Maximum: PrimitiveDef<{}> = {
+export const Maximum: Primitive<{}> = single<{}>({
   name: 'maximum',
   abstractEval: numericBinary('maximum'),
-  impl: ([x, y], _p, out) => binaryImpl('maximum', x!, y!, out),
+  lower: binaryLowering('maximum'),
   jvp: defJvp(
     (t, [x, y]) => mul(t, tieWeights(x!, y!)),
     (t, [x, y]) => mul(t, tieWeights(y!, x!)),
   ),
   transpose: notLinear,
   batch: (xs, dims) => broadcastingBatch(Maximum, xs, dims, {}),
-};
+});
 
 /** 1 where a > b, ½ where a = b, 0 elsewhere, in a's dtype. */
 function tieWeights(a: Tensor, b: Tensor): Tensor {
@@ -87,19 +89,19 @@ function tieWeights(a: Tensor, b: Tensor): Tensor {
   return select(greater(a, b), one, select(equal(a, b), half, zero));
 }
 
-const comparison = (name: 'greater' | 'greaterEqual' | 'equal' | 'notEqual'): PrimitiveDef<{}> => {
-  const def: PrimitiveDef<{}> = {
+const comparison = (name: 'greater' | 'greaterEqual' | 'equal' | 'notEqual'): Primitive<{}> => {
+  const def: Primitive<{}> = single<{}>({
     name,
     abstractEval: (avals) => {
       requireArity(name, avals, 2);
       sameDtype(name, avals);
       return { shape: broadcastAll(name, avals), dtype: 'bool' };
     },
-    impl: ([x, y], _p, out) => binaryImpl(name, x!, y!, out),
+    lower: binaryLowering(name),
     jvp: zeroJvp,
     transpose: notLinear,
     batch: (xs, dims) => broadcastingBatch(def, xs, dims, {}),
-  };
+  });
   return def;
 };
 
@@ -113,7 +115,7 @@ export const NotEqual = comparison('notEqual');
  * Maximum over `axes`. Where several entries tie for the maximum, the
  * derivative is shared evenly among them: d max = Σ dx·[x = max] / #ties.
  */
-export const ReduceMax: PrimitiveDef<{ readonly axes: readonly number[] }> = {
+export const ReduceMax: Primitive<{ readonly axes: readonly number[] }> = single<{ readonly axes: readonly number[] }>({
   name: 'reduceMax',
   abstractEval: ([x], { axes }) => {
     requireNumeric('max', x!);
@@ -125,7 +127,10 @@ export const ReduceMax: PrimitiveDef<{ readonly axes: readonly number[] }> = {
     }
     return { shape: x!.shape.filter((_, i) => !axes.includes(i)), dtype: x!.dtype };
   },
-  impl: ([x], { axes }, out) => fromStorage(out.shape, out.dtype, K.reduceMax(storageOf(x!), x!.shape, axes, out.dtype)),
+  lower: ([x], { axes }) => {
+    const kernel = K.reduceMaxKernel(x!.shape, axes);
+    return ([a], [out]) => kernel(a!, out!);
+  },
   jvp: defJvp((t, [x], out, { axes }) => {
     const kept = x!.shape.map((d, i) => (axes.includes(i) ? 1 : d));
     const hits = cast(equal(x!, broadcast(reshape(out, kept), x!.shape)), x!.dtype);
@@ -134,10 +139,10 @@ export const ReduceMax: PrimitiveDef<{ readonly axes: readonly number[] }> = {
   }),
   transpose: notLinear,
   batch: ([x], [d], { axes }) => [reduceMax(moveAxis(x!, d!, 0), axes.map((a) => a + 1)), 0],
-};
+});
 
 /** Index of the first maximum along `axis`, as int32. Piecewise constant: zero derivative. */
-export const Argmax: PrimitiveDef<{ readonly axis: number }> = {
+export const Argmax: Primitive<{ readonly axis: number }> = single<{ readonly axis: number }>({
   name: 'argmax',
   abstractEval: ([x], { axis }) => {
     requireNumeric('argmax', x!);
@@ -147,11 +152,11 @@ export const Argmax: PrimitiveDef<{ readonly axis: number }> = {
     if (x!.shape[axis] === 0) throw new PuregradError('argmax', `axis ${axis} of shape ${showShape(x!.shape)} is empty: there is no maximum to point at`);
     return { shape: x!.shape.filter((_, i) => i !== axis), dtype: 'int32' };
   },
-  impl: ([x], { axis }, out) => fromStorage(out.shape, 'int32', K.argmax(storageOf(x!), x!.shape, axis)),
+  lower: ([x], { axis }) => ([a], [out]) => K.argmaxInto(a!, x!.shape, axis, out!),
   jvp: zeroJvp,
   transpose: notLinear,
   batch: ([x], [d], { axis }) => [argmax(moveAxis(x!, d!, 0), axis + 1), 0],
-};
+});
 
 export const mul = (x: Tensor, y: Tensor): Tensor => bind(Mul, [x, y], {});
 export const div = (x: Tensor, y: Tensor): Tensor => bind(Div, [x, y], {});

@@ -12,8 +12,10 @@
  * that one index equation.
  */
 
-import type { Aval, PrimitiveDef } from '../ir/primitive.ts';
+import { allocating } from '../ir/lowering.ts';
+import type { Aval } from '../ir/primitive.ts';
 import { UndefinedPrimal } from '../ir/primitive.ts';
+import type { Primitive } from '../ir/primitive.ts';
 import * as K from '../kernels/index.ts';
 import { convOutputSize, dilatedSize } from '../kernels/index.ts';
 import type { ConvGeometry } from '../kernels/index.ts';
@@ -22,12 +24,13 @@ import { PuregradError } from '../tensor/errors.ts';
 import type { Shape } from '../tensor/shape.ts';
 import { showShape, sizeOf } from '../tensor/shape.ts';
 import type { Tensor } from '../tensor/tensor.ts';
-import { filled, fromStorage, storageOf } from '../tensor/tensor.ts';
+import { filled } from '../tensor/tensor.ts';
 import { bind } from '../trace/core.ts';
 import { requireArity, requireFloat, sameDtype } from './checks.ts';
 import { gather } from './indexing.ts';
 import { moveAxis, range, reshape, transpose } from './linear.ts';
 import { defJvp } from './rules.ts';
+import { single } from './single.ts';
 
 export type ConvParams = ConvGeometry;
 
@@ -73,11 +76,10 @@ function convAval(avals: readonly Aval[], p: ConvParams): Aval {
 
 const shapeOf = (x: Tensor | UndefinedPrimal): Shape => (x instanceof UndefinedPrimal ? x.aval.shape : x.shape);
 
-export const Conv: PrimitiveDef<ConvParams> = {
+export const Conv: Primitive<ConvParams> = single<ConvParams>({
   name: 'conv',
   abstractEval: convAval,
-  impl: ([x, w], p, out) =>
-    fromStorage(out.shape, out.dtype, K.conv(storageOf(x!), x!.shape, storageOf(w!), w!.shape, out.shape, p, out.dtype)),
+  lower: allocating(([x, w], [xa, wa], p, [out]) => [K.conv(x!, xa!.shape, w!, wa!.shape, out!.shape, p, out!.dtype)]),
   // d conv(x, w) = conv(dx, w) + conv(x, dw)
   jvp: defJvp(
     (t, [, w], _out, p) => conv(t, w!, p),
@@ -93,7 +95,7 @@ export const Conv: PrimitiveDef<ConvParams> = {
       : [null, rhsTranspose(ct, x as Tensor, shapeOf(w!), p)];
   },
   batch: ([x, w], [dx, dw], p) => convBatch(x!, dx ?? null, w!, dw ?? null, p),
-};
+});
 
 export const conv = (x: Tensor, w: Tensor, p: ConvParams): Tensor => bind(Conv, [x, w], p);
 

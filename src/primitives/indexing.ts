@@ -5,24 +5,25 @@
  * and concatenate into slices.
  */
 
-import type { PrimitiveDef } from '../ir/primitive.ts';
 import { UndefinedPrimal } from '../ir/primitive.ts';
+import type { Primitive } from '../ir/primitive.ts';
 import * as K from '../kernels/index.ts';
 import { arange } from '../tensor/create.ts';
 import { PuregradError } from '../tensor/errors.ts';
 import type { Shape } from '../tensor/shape.ts';
 import { showShape } from '../tensor/shape.ts';
 import type { Tensor } from '../tensor/tensor.ts';
-import { filled, fromStorage, storageOf } from '../tensor/tensor.ts';
+import { filled } from '../tensor/tensor.ts';
 import { bind } from '../trace/core.ts';
 import { sameDtype, sameShape } from './checks.ts';
+import { single } from './single.ts';
 import { add, batchAtFront, batchSize, moveAxis, range, reshape, transpose } from './linear.ts';
 
 const shapeOf = (x: Tensor | UndefinedPrimal): Shape => (x instanceof UndefinedPrimal ? x.aval.shape : x.shape);
 const zerosLike = (x: Tensor): Tensor => filled(x.shape, x.dtype, 0);
 
 /** A contiguous block: x[starts[i] : limits[i]] on every axis. Its transpose pads with zeros. */
-export const Slice: PrimitiveDef<{ readonly starts: readonly number[]; readonly limits: readonly number[] }> = {
+export const Slice: Primitive<{ readonly starts: readonly number[]; readonly limits: readonly number[] }> = single<{ readonly starts: readonly number[]; readonly limits: readonly number[] }>({
   name: 'slice',
   abstractEval: ([x], { starts, limits }) => {
     const s = x!.shape;
@@ -31,7 +32,10 @@ export const Slice: PrimitiveDef<{ readonly starts: readonly number[]; readonly 
     if (!ok) throw new PuregradError('slice', `bounds [${starts.join(',')}] to [${limits.join(',')}] do not fit shape ${showShape(s)}`);
     return { shape: s.map((_, i) => limits[i]! - starts[i]!), dtype: x!.dtype };
   },
-  impl: ([x], { starts, limits }, out) => fromStorage(out.shape, out.dtype, K.slice(storageOf(x!), x!.shape, starts, limits)),
+  lower: ([x], { starts, limits }) => {
+    const kernel = K.sliceKernel(x!.shape, starts, limits);
+    return ([a], [out]) => kernel(a!, out!);
+  },
   jvp: (_primals, [t], p) => slice(t!, p.starts, p.limits),
   transpose: (ct, [x], { starts, limits }) => {
     const shape = shapeOf(x!);
@@ -41,10 +45,10 @@ export const Slice: PrimitiveDef<{ readonly starts: readonly number[]; readonly 
     const b = moveAxis(x!, d!, 0);
     return [slice(b, [0, ...starts], [b.shape[0]!, ...limits]), 0];
   },
-};
+});
 
 /** Zero padding: lo[i] zeros before and hi[i] after axis i. Its transpose slices. */
-export const Pad: PrimitiveDef<{ readonly lo: readonly number[]; readonly hi: readonly number[] }> = {
+export const Pad: Primitive<{ readonly lo: readonly number[]; readonly hi: readonly number[] }> = single<{ readonly lo: readonly number[]; readonly hi: readonly number[] }>({
   name: 'pad',
   abstractEval: ([x], { lo, hi }) => {
     const s = x!.shape;
@@ -52,14 +56,17 @@ export const Pad: PrimitiveDef<{ readonly lo: readonly number[]; readonly hi: re
     if (!ok) throw new PuregradError('pad', `padding (${lo.join(',')}) / (${hi.join(',')}) must be non-negative integers, one per axis of ${showShape(s)}`);
     return { shape: s.map((d, i) => d + lo[i]! + hi[i]!), dtype: x!.dtype };
   },
-  impl: ([x], { lo, hi }, out) => fromStorage(out.shape, out.dtype, K.pad(storageOf(x!), x!.shape, lo, hi)),
+  lower: ([x], { lo, hi }) => {
+    const kernel = K.padKernel(x!.shape, lo, hi);
+    return ([a], [out]) => kernel(a!, out!);
+  },
   jvp: (_primals, [t], p) => pad(t!, p.lo, p.hi),
   transpose: (ct, [x], { lo }) => [slice(ct, lo, shapeOf(x!).map((d, i) => lo[i]! + d))],
   batch: ([x], [d], { lo, hi }) => [pad(moveAxis(x!, d!, 0), [0, ...lo], [0, ...hi]), 0],
-};
+});
 
 /** Join along an existing axis. Its transpose slices the cotangent into the pieces. */
-export const Concatenate: PrimitiveDef<{ readonly axis: number }> = {
+export const Concatenate: Primitive<{ readonly axis: number }> = single<{ readonly axis: number }>({
   name: 'concatenate',
   abstractEval: (avals, { axis }) => {
     if (avals.length === 0) throw new PuregradError('concatenate', 'needs at least one tensor');
@@ -71,7 +78,10 @@ export const Concatenate: PrimitiveDef<{ readonly axis: number }> = {
     const dtype = sameDtype('concatenate', avals);
     return { shape: first.map((d, i) => (i === axis ? avals.reduce((n, a) => n + a.shape[axis]!, 0) : d)), dtype };
   },
-  impl: (xs, { axis }, out) => fromStorage(out.shape, out.dtype, K.concatenate(xs.map(storageOf), xs.map((x) => x.shape), axis, out.dtype)),
+  lower: (avals, { axis }) => {
+    const shapes = avals.map((a) => a.shape);
+    return (xs, [out]) => K.concatenateInto(xs, shapes, axis, out!);
+  },
   jvp: (primals, tangents, p) => concatenate(tangents.map((t, i) => t ?? zerosLike(primals[i]!)), p.axis),
   transpose: (ct, xs, { axis }) => {
     let offset = 0;
@@ -87,13 +97,13 @@ export const Concatenate: PrimitiveDef<{ readonly axis: number }> = {
     const size = batchSize(xs, dims);
     return [concatenate(xs.map((x, i) => batchAtFront(x, dims[i]!, size)), axis + 1), 0];
   },
-};
+});
 
 /**
  * Pick entries of x along `axis` by integer indices in [0, n) (the `take` op
  * wraps negative ones first). Linear in x; its transpose scatter-adds.
  */
-export const Gather: PrimitiveDef<{ readonly axis: number }> = {
+export const Gather: Primitive<{ readonly axis: number }> = single<{ readonly axis: number }>({
   name: 'gather',
   abstractEval: ([x, idx], { axis }) => {
     if (idx!.dtype !== 'int32') throw new PuregradError('take', `indices must be int32, got ${idx!.dtype}; cast them with cast(i, 'int32')`);
@@ -101,8 +111,7 @@ export const Gather: PrimitiveDef<{ readonly axis: number }> = {
     const s = x!.shape;
     return { shape: [...s.slice(0, axis), ...idx!.shape, ...s.slice(axis + 1)], dtype: x!.dtype };
   },
-  impl: ([x, idx], { axis }, out) =>
-    fromStorage(out.shape, out.dtype, K.gather(storageOf(x!), x!.shape, storageOf(idx!) as Int32Array, idx!.shape, axis)),
+  lower: ([x, idx], { axis }) => ([a, ix], [out]) => K.gatherInto(a!, x!.shape, ix as Int32Array, idx!.shape, axis, out!),
   jvp: ([, idx], [t], p) => gather(t!, idx!, p.axis),
   transpose: (ct, [x, idx], { axis }) => [scatterAdd(ct, idx as Tensor, axis, shapeOf(x!)), null],
   batch: ([x, idx], [dx, di], { axis }) => {
@@ -118,10 +127,10 @@ export const Gather: PrimitiveDef<{ readonly axis: number }> = {
     const perm = [0, ...range(m + 1, m + 1 + axis), ...range(1, m + 1), ...range(m + 1 + axis, out.rank)];
     return [transpose(out, perm), 0];
   },
-};
+});
 
 /** Zeros of `shape`, then updates added at the indexed positions along `axis`: the adjoint of gather. */
-export const ScatterAdd: PrimitiveDef<{ readonly axis: number; readonly shape: Shape }> = {
+export const ScatterAdd: Primitive<{ readonly axis: number; readonly shape: Shape }> = single<{ readonly axis: number; readonly shape: Shape }>({
   name: 'scatterAdd',
   abstractEval: ([u, idx], { axis, shape }) => {
     const expected = [...shape.slice(0, axis), ...idx!.shape, ...shape.slice(axis + 1)];
@@ -130,8 +139,7 @@ export const ScatterAdd: PrimitiveDef<{ readonly axis: number; readonly shape: S
     }
     return { shape, dtype: u!.dtype };
   },
-  impl: ([u, idx], { axis, shape }, out) =>
-    fromStorage(out.shape, out.dtype, K.scatterAdd(storageOf(u!), u!.shape, storageOf(idx!) as Int32Array, idx!.shape, axis, shape)),
+  lower: ([u, idx], { axis, shape }) => ([a, ix], [out]) => K.scatterAddInto(a!, u!.shape, ix as Int32Array, idx!.shape, axis, shape, out!),
   jvp: ([, idx], [t], p) => scatterAdd(t!, idx!, p.axis, p.shape),
   transpose: (ct, [, idx], { axis }) => [gather(ct, idx as Tensor, axis), null],
   batch: ([u, idx], [du, di], { axis, shape }) => {
@@ -150,7 +158,7 @@ export const ScatterAdd: PrimitiveDef<{ readonly axis: number; readonly shape: S
     const flat = scatterAdd(transpose(b, perm), foldedIndices(i0, n), 0, [size * n, ...rest]);
     return [moveAxis(reshape(flat, [size, n, ...rest]), 1, axis + 1), 0];
   },
-};
+});
 
 export const slice = (x: Tensor, starts: readonly number[], limits: readonly number[]): Tensor => bind(Slice, [x], { starts, limits });
 export const pad = (x: Tensor, lo: readonly number[], hi: readonly number[]): Tensor => bind(Pad, [x], { lo, hi });

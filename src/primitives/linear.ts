@@ -7,7 +7,8 @@
  * also holds the helpers batching rules share (moving the batch axis).
  */
 
-import type { Aval, PrimitiveDef } from '../ir/primitive.ts';
+import { aliasFirst } from '../ir/lowering.ts';
+import type { Primitive } from '../ir/primitive.ts';
 import { notLinear, UndefinedPrimal } from '../ir/primitive.ts';
 import * as K from '../kernels/index.ts';
 import type { DType } from '../tensor/dtype.ts';
@@ -16,63 +17,60 @@ import { PuregradError } from '../tensor/errors.ts';
 import type { Shape } from '../tensor/shape.ts';
 import { broadcastsTo, isPermutation, showShape, sizeOf } from '../tensor/shape.ts';
 import type { Tensor } from '../tensor/tensor.ts';
-import { filled, fromStorage, storageOf } from '../tensor/tensor.ts';
+import { filled } from '../tensor/tensor.ts';
 import { bind } from '../trace/core.ts';
 import { broadcastAll, requireArity, requireNumeric, requireShape, sameDtype, sameShape } from './checks.ts';
+import { binaryLowering, unaryLowering } from './lowerings.ts';
+import { single } from './single.ts';
 
 const shapeOf = (x: Tensor | UndefinedPrimal): Shape => (x instanceof UndefinedPrimal ? x.aval.shape : x.shape);
 
 // ---------------------------------------------------------------- add, sub, neg
 
 /** Broadcasting addition. d(x + y) = dx + dy. */
-export const Add: PrimitiveDef<{}> = {
+export const Add: Primitive<{}> = single<{}>({
   name: 'add',
   abstractEval: (avals) => {
     requireArity('add', avals, 2);
     requireNumeric('add', avals[0]!);
     return { shape: broadcastAll('add', avals), dtype: sameDtype('add', avals) };
   },
-  impl: ([x, y], _p, out) => binaryImpl('add', x!, y!, out),
+  lower: binaryLowering('add'),
   jvp: (_primals, [tx, ty], _p, out) => sumTangents(out.shape, [tx ?? null, ty ?? null]),
   transpose: (ct, [x, y]) => [unbroadcast(ct, shapeOf(x!)), unbroadcast(ct, shapeOf(y!))],
   batch: (xs, dims) => broadcastingBatch(Add, xs, dims, {}),
-};
+});
 
 /** Broadcasting subtraction. d(x − y) = dx − dy. */
-export const Sub: PrimitiveDef<{}> = {
+export const Sub: Primitive<{}> = single<{}>({
   name: 'sub',
   abstractEval: (avals) => {
     requireArity('sub', avals, 2);
     requireNumeric('sub', avals[0]!);
     return { shape: broadcastAll('sub', avals), dtype: sameDtype('sub', avals) };
   },
-  impl: ([x, y], _p, out) => binaryImpl('sub', x!, y!, out),
+  lower: binaryLowering('sub'),
   jvp: (_primals, [tx, ty], _p, out) => sumTangents(out.shape, [tx ?? null, ty ? neg(ty) : null]),
   transpose: (ct, [x, y]) => [unbroadcast(ct, shapeOf(x!)), unbroadcast(neg(ct), shapeOf(y!))],
   batch: (xs, dims) => broadcastingBatch(Sub, xs, dims, {}),
-};
+});
 
 /** d(−x) = −dx. */
-export const Neg: PrimitiveDef<{}> = {
+export const Neg: Primitive<{}> = single<{}>({
   name: 'neg',
   abstractEval: ([x]) => {
     requireNumeric('neg', x!);
     return x!;
   },
-  impl: ([x], _p, out) => fromStorage(out.shape, out.dtype, K.unary('neg', storageOf(x!), out.dtype)),
+  lower: unaryLowering('neg'),
   jvp: (_primals, [t]) => neg(t!),
   transpose: (ct) => [neg(ct)],
   batch: ([x], [d]) => [neg(x!), d!],
-};
+});
 
 export const add = (x: Tensor, y: Tensor): Tensor => bind(Add, [x, y], {});
 export const sub = (x: Tensor, y: Tensor): Tensor => bind(Sub, [x, y], {});
 export const neg = (x: Tensor): Tensor => bind(Neg, [x], {});
-
-/** Evaluate a broadcasting binary primitive with its kernel. */
-export function binaryImpl(op: K.BinaryKernel, x: Tensor, y: Tensor, out: Aval): Tensor {
-  return fromStorage(out.shape, out.dtype, K.binary(op, storageOf(x), x.shape, storageOf(y), y.shape, out.shape, out.dtype));
-}
 
 /** Sum tangent contributions (nulls are zeros), broadcasting each to the output shape. */
 export function sumTangents(shape: Shape, ts: readonly (Tensor | null)[]): Tensor | null {
@@ -98,7 +96,7 @@ export function unbroadcast(ct: Tensor, shape: Shape): Tensor {
 // ---------------------------------------------------------------- shape ops
 
 /** Same elements, new shape. Its transpose reshapes back. */
-export const Reshape: PrimitiveDef<{ readonly shape: Shape }> = {
+export const Reshape: Primitive<{ readonly shape: Shape }> = single<{ readonly shape: Shape }>({
   name: 'reshape',
   abstractEval: ([x], { shape }) => {
     requireShape('reshape', shape);
@@ -107,17 +105,17 @@ export const Reshape: PrimitiveDef<{ readonly shape: Shape }> = {
     }
     return { shape, dtype: x!.dtype };
   },
-  impl: ([x], _p, out) => fromStorage(out.shape, out.dtype, storageOf(x!)),
+  lower: aliasFirst,
   jvp: (_primals, [t], p) => reshape(t!, p.shape),
   transpose: (ct, [x]) => [reshape(ct, shapeOf(x!))],
   batch: ([x], [d], { shape }) => {
     const b = moveAxis(x!, d!, 0);
     return [reshape(b, [b.shape[0]!, ...shape]), 0];
   },
-};
+});
 
 /** Permute axes: out.shape[i] = x.shape[perm[i]]. Its transpose applies the inverse permutation. */
-export const Transpose: PrimitiveDef<{ readonly perm: readonly number[] }> = {
+export const Transpose: Primitive<{ readonly perm: readonly number[] }> = single<{ readonly perm: readonly number[] }>({
   name: 'transpose',
   abstractEval: ([x], { perm }) => {
     if (!isPermutation(perm, x!.shape.length)) {
@@ -125,14 +123,17 @@ export const Transpose: PrimitiveDef<{ readonly perm: readonly number[] }> = {
     }
     return { shape: perm.map((p) => x!.shape[p]!), dtype: x!.dtype };
   },
-  impl: ([x], { perm }, out) => fromStorage(out.shape, out.dtype, K.transpose(storageOf(x!), x!.shape, perm)),
+  lower: ([x], { perm }) => {
+    const kernel = K.transposeKernel(x!.shape, perm);
+    return ([a], [out]) => kernel(a!, out!);
+  },
   jvp: (_primals, [t], p) => transpose(t!, p.perm),
   transpose: (ct, _x, { perm }) => [transpose(ct, inversePermutation(perm))],
   batch: ([x], [d], { perm }) => [transpose(moveAxis(x!, d!, 0), [0, ...perm.map((p) => p + 1)]), 0],
-};
+});
 
 /** NumPy broadcasting to a target shape. Its transpose sums over the broadcast axes. */
-export const Broadcast: PrimitiveDef<{ readonly shape: Shape }> = {
+export const Broadcast: Primitive<{ readonly shape: Shape }> = single<{ readonly shape: Shape }>({
   name: 'broadcast',
   abstractEval: ([x], { shape }) => {
     requireShape('broadcastTo', shape);
@@ -141,17 +142,20 @@ export const Broadcast: PrimitiveDef<{ readonly shape: Shape }> = {
     }
     return { shape, dtype: x!.dtype };
   },
-  impl: ([x], _p, out) => fromStorage(out.shape, out.dtype, K.broadcastTo(storageOf(x!), x!.shape, out.shape)),
+  lower: ([x], _p, [out]) => {
+    const kernel = K.broadcastKernel(x!.shape, out!.shape);
+    return ([a], [o]) => kernel(a!, o!);
+  },
   jvp: (_primals, [t], p) => broadcast(t!, p.shape),
   transpose: (ct, [x]) => [unbroadcast(ct, shapeOf(x!))],
   batch: ([x], [d], { shape }) => {
     const b = alignRank(moveAxis(x!, d!, 0), shape.length);
     return [broadcast(b, [b.shape[0]!, ...shape]), 0];
   },
-};
+});
 
 /** Sum over `axes` (normalised, sorted), dropping them. Its transpose broadcasts back. */
-export const ReduceSum: PrimitiveDef<{ readonly axes: readonly number[] }> = {
+export const ReduceSum: Primitive<{ readonly axes: readonly number[] }> = single<{ readonly axes: readonly number[] }>({
   name: 'reduceSum',
   abstractEval: ([x], { axes }) => {
     requireNumeric('sum', x!);
@@ -160,7 +164,10 @@ export const ReduceSum: PrimitiveDef<{ readonly axes: readonly number[] }> = {
     }
     return { shape: x!.shape.filter((_, i) => !axes.includes(i)), dtype: x!.dtype };
   },
-  impl: ([x], { axes }, out) => fromStorage(out.shape, out.dtype, K.reduceSum(storageOf(x!), x!.shape, axes, out.dtype)),
+  lower: ([x], { axes }) => {
+    const kernel = K.reduceSumKernel(x!.shape, axes);
+    return ([a], [out]) => kernel(a!, out!);
+  },
   jvp: (_primals, [t], p) => reduceSum(t!, p.axes),
   transpose: (ct, [x], { axes }) => {
     const shape = shapeOf(x!);
@@ -168,20 +175,22 @@ export const ReduceSum: PrimitiveDef<{ readonly axes: readonly number[] }> = {
     return [broadcast(reshape(ct, kept), shape)];
   },
   batch: ([x], [d], { axes }) => [reduceSum(moveAxis(x!, d!, 0), axes.map((a) => a + 1)), 0],
-};
+});
 
 // ---------------------------------------------------------------- select, cast, stopGradient
 
 /** where(c, x, y) with broadcasting. Linear in x and y: d = where(c, dx, dy). */
-export const Select: PrimitiveDef<{}> = {
+export const Select: Primitive<{}> = single<{}>({
   name: 'select',
   abstractEval: (avals) => {
     requireArity('where', avals, 3);
     if (avals[0]!.dtype !== 'bool') throw new PuregradError('where', `condition must be bool, got ${avals[0]!.dtype}; compare first, e.g. greater(x, 0)`);
     return { shape: broadcastAll('where', avals), dtype: sameDtype('where', avals.slice(1)) };
   },
-  impl: ([c, x, y], _p, out) =>
-    fromStorage(out.shape, out.dtype, K.select(storageOf(c!) as Uint8Array, c!.shape, storageOf(x!), x!.shape, storageOf(y!), y!.shape, out.shape, out.dtype)),
+  lower: ([c, x, y], _p, [out]) => {
+    const kernel = K.selectKernel(c!.shape, x!.shape, y!.shape, out!.shape);
+    return ([cs, xs, ys], [o]) => kernel(cs as Uint8Array, xs!, ys!, o!);
+  },
   jvp: ([c, x], [, tx, ty], _p, out) => {
     const zero = filled([], x!.dtype, 0);
     const t = select(c!, tx ?? zero, ty ?? zero);
@@ -197,27 +206,27 @@ export const Select: PrimitiveDef<{}> = {
     ];
   },
   batch: (xs, dims) => broadcastingBatch(Select, xs, dims, {}),
-};
+});
 
 /** Convert the dtype. Linear between float types; into int32 or bool the derivative is zero. */
-export const Cast: PrimitiveDef<{ readonly dtype: DType }> = {
+export const Cast: Primitive<{ readonly dtype: DType }> = single<{ readonly dtype: DType }>({
   name: 'cast',
   abstractEval: ([x], { dtype }) => ({ shape: x!.shape, dtype }),
-  impl: ([x], { dtype }, out) => fromStorage(out.shape, dtype, K.cast(storageOf(x!), dtype)),
+  lower: () => ([x], [out]) => K.castInto(x!, out!),
   jvp: ([x], [t], { dtype }) => (isFloat(dtype) && isFloat(x!.dtype) ? cast(t!, dtype) : null),
   transpose: (ct, [x]) => [cast(ct, x instanceof UndefinedPrimal ? x.aval.dtype : x!.dtype)],
   batch: ([x], [d], { dtype }) => [cast(x!, dtype), d!],
-};
+});
 
 /** The identity whose derivative is zero: a wall for gradients. */
-export const StopGradient: PrimitiveDef<{}> = {
+export const StopGradient: Primitive<{}> = single<{}>({
   name: 'stopGradient',
   abstractEval: ([x]) => x!,
-  impl: ([x]) => x!,
+  lower: aliasFirst,
   jvp: () => null,
   transpose: notLinear,
   batch: ([x], [d]) => [stopGradient(x!), d!],
-};
+});
 
 export const reshape = (x: Tensor, shape: Shape): Tensor => bind(Reshape, [x], { shape });
 export const transpose = (x: Tensor, perm: readonly number[]): Tensor => bind(Transpose, [x], { perm });
@@ -267,7 +276,7 @@ export function alignRank(x: Tensor, rank: number): Tensor {
  * their batch axis first and are padded to a common rank; unbatched ones
  * broadcast against them unchanged.
  */
-export function broadcastingBatch(prim: PrimitiveDef<{}>, xs: readonly Tensor[], dims: readonly (number | null)[], params: {}): readonly [Tensor, number] {
+export function broadcastingBatch(prim: Primitive<{}>, xs: readonly Tensor[], dims: readonly (number | null)[], params: {}): readonly [Tensor, number] {
   const rank = Math.max(...xs.map((x, i) => x.rank - (dims[i] === null ? 0 : 1)));
   const moved = xs.map((x, i) => (dims[i] === null ? x : alignRank(moveAxis(x, dims[i]!, 0), rank)));
   return [bind(prim, moved, params), 0];

@@ -9,17 +9,18 @@
  * they never sit on a tangent path.
  */
 
-import type { Aval, MultiPrimitiveDef, PrimitiveDef } from '../ir/primitive.ts';
+import { allocating } from '../ir/lowering.ts';
+import type { Aval, Primitive } from '../ir/primitive.ts';
 import { notLinear } from '../ir/primitive.ts';
 import * as K from '../kernels/index.ts';
 import { PuregradError } from '../tensor/errors.ts';
 import { showShape } from '../tensor/shape.ts';
 import type { Tensor } from '../tensor/tensor.ts';
-import { fromStorage, storageOf } from '../tensor/tensor.ts';
 import { bind, bindMulti } from '../trace/core.ts';
 import { broadcastAll, requireArity } from './checks.ts';
 import { alignRank, moveAxis } from './linear.ts';
 import { zeroJvp } from './rules.ts';
+import { single } from './single.ts';
 
 function requireInt32(op: string, avals: readonly Aval[], what: string): void {
   const bad = avals.find((a) => a.dtype !== 'int32');
@@ -41,7 +42,7 @@ function batchFirst(xs: readonly Tensor[], dims: readonly (number | null)[]): Te
  * rotation constants and key schedule are Random123's, as in JAX's
  * `threefry2x32_p`. Integer-valued: zero derivative.
  */
-export const Threefry2x32: MultiPrimitiveDef<{}> = {
+export const Threefry2x32: Primitive<{}> = {
   name: 'threefry2x32',
   multipleResults: true,
   abstractEval: (avals) => {
@@ -50,11 +51,7 @@ export const Threefry2x32: MultiPrimitiveDef<{}> = {
     const shape = broadcastAll('threefry2x32', avals);
     return [{ shape, dtype: 'int32' }, { shape, dtype: 'int32' }];
   },
-  impl: (xs) => {
-    const shape = broadcastAll('threefry2x32', xs);
-    const words = K.threefry2x32(xs.map((x) => storageOf(x) as Int32Array), xs.map((x) => x.shape), shape);
-    return words.map((w) => fromStorage(shape, 'int32', w));
-  },
+  lower: allocating((xs, avals, _p, [out]) => K.threefry2x32(xs as Int32Array[], avals.map((a) => a.shape), out!.shape)),
   jvp: (primals, _tangents, params) => [threefry2x32Raw(primals, params), [null, null]],
   transpose: notLinear,
   batch: (xs, dims) => {
@@ -71,21 +68,18 @@ const threefry2x32Raw = (xs: readonly Tensor[], params: {}): readonly Tensor[] =
  * `xor`, `shiftRightLogical` (0 for shifts of 32 or more) and `rem` (the
  * unsigned remainder; `rem(a, 0) = a`, as in XLA). Zero derivative.
  */
-export const Uint32Binary: PrimitiveDef<{ readonly op: K.Uint32Op }> = {
+export const Uint32Binary: Primitive<{ readonly op: K.Uint32Op }> = single<{ readonly op: K.Uint32Op }>({
   name: 'uint32Binary',
   abstractEval: (avals, { op }) => {
     requireArity(op, avals, 2);
     requireInt32(op, avals, 'operands');
     return { shape: broadcastAll(op, avals), dtype: 'int32' };
   },
-  impl: ([a, b], { op }, out) => {
-    const [x, y] = [storageOf(a!) as Int32Array, storageOf(b!) as Int32Array];
-    return fromStorage(out.shape, 'int32', K.uint32Binary(op, x, a!.shape, y, b!.shape, out.shape));
-  },
+  lower: allocating(([x, y], [a, b], { op }, [out]) => [K.uint32Binary(op, x as Int32Array, a!.shape, y as Int32Array, b!.shape, out!.shape)]),
   jvp: zeroJvp,
   transpose: notLinear,
   batch: (xs, dims, params) => [bind(Uint32Binary, batchFirst(xs, dims), params), 0],
-};
+});
 
 /** y0, y1 = Threefry-2x32 of counters (x0, x1) under key (k0, k1). */
 export const threefry2x32 = (k0: Tensor, k1: Tensor, x0: Tensor, x1: Tensor): readonly [Tensor, Tensor] => {

@@ -1,6 +1,6 @@
 /**
  * The primitive table: every primitive puregrad has, by id. Each entry is
- * typed as a `PrimitiveDef` or `MultiPrimitiveDef`, so one missing a rule does
+ * typed as a `Primitive` (list-based; one-result ones come from `single()`), so one missing a rule does
  * not compile; the laws iterate over this table with a domain table typed over
  * its keys, so a new primitive is tested as soon as it is added here. The
  * higher-order primitives (`cond`, `scan`, custom rules) live in `src/control`.

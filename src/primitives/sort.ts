@@ -4,19 +4,20 @@
  * too). Integer-valued, so its derivative is zero.
  */
 
-import type { PrimitiveDef } from '../ir/primitive.ts';
+import { allocating } from '../ir/lowering.ts';
 import { notLinear } from '../ir/primitive.ts';
+import type { Primitive } from '../ir/primitive.ts';
 import * as K from '../kernels/index.ts';
 import { PuregradError } from '../tensor/errors.ts';
 import type { Tensor } from '../tensor/tensor.ts';
-import { fromStorage, storageOf } from '../tensor/tensor.ts';
 import { bind } from '../trace/core.ts';
 import { requireNumeric } from './checks.ts';
 import { moveAxis } from './linear.ts';
 import { zeroJvp } from './rules.ts';
+import { single } from './single.ts';
 
 /** Indices that sort each row along the last axis ascending; equal values keep their order, NaN goes last. */
-export const Argsort: PrimitiveDef<{}> = {
+export const Argsort: Primitive<{}> = single<{}>({
   name: 'argsort',
   abstractEval: ([x]) => {
     requireNumeric('argsort', x!);
@@ -25,11 +26,11 @@ export const Argsort: PrimitiveDef<{}> = {
     }
     return { shape: x!.shape, dtype: 'int32' };
   },
-  impl: ([x], _p, out) => fromStorage(out.shape, 'int32', K.argsortLast(storageOf(x!), x!.shape)),
+  lower: allocating(([x], [xa]) => [K.argsortLast(x!, xa!.shape)]),
   jvp: zeroJvp,
   transpose: notLinear,
   // The batch axis is moved to the front, so the sorted axis stays last.
   batch: ([x], [d]) => [argsort(moveAxis(x!, d!, 0)), 0],
-};
+});
 
 export const argsort = (x: Tensor): Tensor => bind(Argsort, [x], {});

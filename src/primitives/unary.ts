@@ -4,37 +4,38 @@
  * the derivative of a derivative comes from the same table.
  */
 
-import type { PrimitiveDef } from '../ir/primitive.ts';
+import type { Primitive } from '../ir/primitive.ts';
 import { notLinear } from '../ir/primitive.ts';
-import * as K from '../kernels/index.ts';
 import type { Tensor } from '../tensor/tensor.ts';
-import { filled, fromStorage, storageOf } from '../tensor/tensor.ts';
+import { filled } from '../tensor/tensor.ts';
 import { bind } from '../trace/core.ts';
 import { div, equal, mul } from './arith.ts';
 import { broadcastAll, requireArity, requireFloat, requireNumeric, sameDtype } from './checks.ts';
 import { add, broadcastingBatch, neg, select, sub } from './linear.ts';
+import { binaryLowering, unaryLowering } from './lowerings.ts';
 import { defJvp, zeroJvp } from './rules.ts';
+import { single } from './single.ts';
 import type { InputJvp } from './rules.ts';
 
 type FloatUnary = 'exp' | 'log' | 'log1p' | 'expm1' | 'sin' | 'cos' | 'tanh' | 'sqrt';
 
-const floatUnary = (name: FloatUnary, rule: InputJvp<{}>): PrimitiveDef<{}> => {
-  const def: PrimitiveDef<{}> = {
+const floatUnary = (name: FloatUnary, rule: InputJvp<{}>): Primitive<{}> => {
+  const def: Primitive<{}> = single<{}>({
     name,
     abstractEval: ([x]) => {
       requireFloat(name, x!);
       return x!;
     },
-    impl: ([x], _p, out) => fromStorage(out.shape, out.dtype, K.unary(name, storageOf(x!), out.dtype)),
+    lower: unaryLowering(name),
     jvp: defJvp(rule),
     transpose: notLinear,
     batch: vectorized(() => def),
-  };
+  });
   return def;
 };
 
 /** Batching rule of an elementwise primitive of one operand: apply it as is; the batch axis stays put. */
-const vectorized = (prim: () => PrimitiveDef<{}>) => ([x]: readonly Tensor[], [d]: readonly (number | null)[]): readonly [Tensor, number | null] =>
+const vectorized = (prim: () => Primitive<{}>) => ([x]: readonly Tensor[], [d]: readonly (number | null)[]): readonly [Tensor, number | null] =>
   [bind(prim(), [x!], {}), d ?? null];
 
 const one = (x: Tensor): Tensor => filled([], x.dtype, 1);
@@ -57,30 +58,30 @@ export const Tanh = floatUnary('tanh', (t, _x, out) => mul(t, sub(one(out), mul(
 export const Sqrt = floatUnary('sqrt', (t, _x, out) => div(t, add(out, out)));
 
 /** d |x| = sign(x) dx, so abs'(0) = 0 (the subgradient we document). */
-export const Abs: PrimitiveDef<{}> = {
+export const Abs: Primitive<{}> = single<{}>({
   name: 'abs',
   abstractEval: ([x]) => {
     requireNumeric('abs', x!);
     return x!;
   },
-  impl: ([x], _p, out) => fromStorage(out.shape, out.dtype, K.unary('abs', storageOf(x!), out.dtype)),
+  lower: unaryLowering('abs'),
   jvp: defJvp((t, [x]) => mul(t, sign(x!))),
   transpose: notLinear,
   batch: vectorized(() => Abs),
-};
+});
 
 /** −1, 0 or 1. Piecewise constant: zero derivative. */
-export const Sign: PrimitiveDef<{}> = {
+export const Sign: Primitive<{}> = single<{}>({
   name: 'sign',
   abstractEval: ([x]) => {
     requireNumeric('sign', x!);
     return x!;
   },
-  impl: ([x], _p, out) => fromStorage(out.shape, out.dtype, K.unary('sign', storageOf(x!), out.dtype)),
+  lower: unaryLowering('sign'),
   jvp: zeroJvp,
   transpose: notLinear,
   batch: vectorized(() => Sign),
-};
+});
 
 /**
  * xʸ with broadcasting. d xʸ = y·x^(y−1) dx + log(x)·xʸ dy. Where the true
@@ -88,15 +89,14 @@ export const Sign: PrimitiveDef<{}> = {
  * 0·∞), and at x = 0 the second uses log 1 = 0 instead of −∞·0. Away from
  * x = 0 no guard is in the way, so second derivatives are exact.
  */
-export const Pow: PrimitiveDef<{}> = {
+export const Pow: Primitive<{}> = single<{}>({
   name: 'pow',
   abstractEval: (avals) => {
     requireArity('pow', avals, 2);
     requireFloat('pow', avals[0]!);
     return { shape: broadcastAll('pow', avals), dtype: sameDtype('pow', avals) };
   },
-  impl: ([x, y], _p, out) =>
-    fromStorage(out.shape, out.dtype, K.binary('pow', storageOf(x!), x!.shape, storageOf(y!), y!.shape, out.shape, out.dtype)),
+  lower: binaryLowering('pow'),
   jvp: defJvp(
     (t, [x, y]) => {
       const zero = filled([], x!.dtype, 0);
@@ -113,7 +113,7 @@ export const Pow: PrimitiveDef<{}> = {
   ),
   transpose: notLinear,
   batch: (xs, dims) => broadcastingBatch(Pow, xs, dims, {}),
-};
+});
 
 export const exp = (x: Tensor): Tensor => bind(Exp, [x], {});
 export const log = (x: Tensor): Tensor => bind(Log, [x], {});

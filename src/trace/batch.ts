@@ -5,10 +5,10 @@
  * an op on one example into one op on the whole batch.
  */
 
-import type { MultiPrimitiveDef, PrimitiveDef } from '../ir/primitive.ts';
+import type { Primitive } from '../ir/primitive.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import type { MainTrace } from './core.ts';
-import { bind, bindMulti, Trace, Tracer } from './core.ts';
+import { bindMulti, Trace, Tracer } from './core.ts';
 
 export class BatchTracer extends Tracer {
   constructor(
@@ -37,15 +37,8 @@ export class BatchTrace extends Trace {
   lift(x: Tensor): BatchTracer {
     return new BatchTracer(this, x, null);
   }
-  process(prim: PrimitiveDef, inputs: readonly Tracer[], params: object): Tensor {
-    const tracers = inputs as readonly BatchTracer[];
-    const vals = tracers.map((t) => t.val);
-    const dims = tracers.map((t) => t.dim);
-    if (dims.every((d) => d === null)) return new BatchTracer(this, bind(prim, vals, params), null);
-    const [out, dim] = prim.batch(vals, dims, params);
-    return new BatchTracer(this, out, dim);
-  }
-  processMulti(prim: MultiPrimitiveDef, inputs: readonly Tracer[], params: object): readonly Tensor[] {
+  /** No input batched: the op one level down, unbatched. Otherwise the primitive's batching rule. */
+  process(prim: Primitive, inputs: readonly Tracer[], params: object): readonly Tensor[] {
     const tracers = inputs as readonly BatchTracer[];
     const vals = tracers.map((t) => t.val);
     const dims = tracers.map((t) => t.dim);

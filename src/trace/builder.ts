@@ -1,14 +1,17 @@
 /**
  * Program building: a trace that records each primitive as an equation instead
- * of running it. Used by `makeProgram` (and later `jit`), and by `linearize`,
- * which records only the tangent half of a jvp. Values from outside — concrete
- * tensors or tracers of enclosing transformations — become consts (scalars
- * become inline literals), so the recorded program is closed.
+ * of running it. Used by `makeProgram`, `jit` and the bodies of `cond`, `scan`
+ * and custom rules — which *stage* (omnistaging, see `core.ts`: ops on
+ * concrete values are recorded too) — and by `linearize`, which records only
+ * the tangent half of a jvp and lets known values be computed below it. Values
+ * from outside — concrete tensors or tracers of enclosing transformations —
+ * become consts (scalars become inline literals), so the recorded program is
+ * closed.
  */
 
 import type { Atom, ConstBinding, Eqn } from '../ir/program.ts';
 import { Literal, Program, Var } from '../ir/program.ts';
-import type { Aval, MultiPrimitiveDef, PrimitiveDef } from '../ir/primitive.ts';
+import type { Aval, Primitive } from '../ir/primitive.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import type { MainTrace } from './core.ts';
 import { Trace, Tracer } from './core.ts';
@@ -30,8 +33,16 @@ export class BuilderTrace extends Trace {
   private readonly eqns: Eqn[] = [];
   private readonly consts = new Map<Tensor, Var>();
 
-  constructor(main: MainTrace) {
+  /** `stages: false` for linearize's trace, which records only what depends on its own inputs. */
+  constructor(
+    main: MainTrace,
+    private readonly stages = true,
+  ) {
     super(main);
+  }
+
+  override get staging(): boolean {
+    return this.stages;
   }
 
   /** A fresh program input. */
@@ -49,13 +60,7 @@ export class BuilderTrace extends Trace {
     return new BuilderTracer(this, v);
   }
 
-  process(prim: PrimitiveDef, inputs: readonly Tracer[], params: object, out: Aval): Tensor {
-    const v = new Var({ shape: out.shape, dtype: out.dtype });
-    this.eqns.push({ prim, inputs: (inputs as readonly BuilderTracer[]).map((t) => t.atom), params, outs: [v] });
-    return new BuilderTracer(this, v);
-  }
-
-  processMulti(prim: MultiPrimitiveDef, inputs: readonly Tracer[], params: object, outs: readonly Aval[]): readonly Tensor[] {
+  process(prim: Primitive, inputs: readonly Tracer[], params: object, outs: readonly Aval[]): readonly Tensor[] {
     const vs = outs.map((a) => new Var({ shape: a.shape, dtype: a.dtype }));
     this.eqns.push({ prim, inputs: (inputs as readonly BuilderTracer[]).map((t) => t.atom), params, outs: vs });
     return vs.map((v) => new BuilderTracer(this, v));

@@ -1,13 +1,13 @@
 /**
  * Forward mode. A jvp tracer carries a primal and its tangent (`null` is a
  * symbolic zero, so inputs that are not differentiated cost nothing). Each
- * primitive computes its primal output one level down, then its JVP rule maps
- * the input tangents to the output tangent.
+ * primitive's JVP rule computes its primal results (one level down) and maps
+ * the input tangents to the result tangents.
  */
 
-import type { MultiPrimitiveDef, PrimitiveDef } from '../ir/primitive.ts';
+import type { Primitive } from '../ir/primitive.ts';
 import type { Tensor } from '../tensor/tensor.ts';
-import { bind, bindMulti, Trace, Tracer } from './core.ts';
+import { bindMulti, Trace, Tracer } from './core.ts';
 
 export class JvpTracer extends Tracer {
   constructor(
@@ -30,15 +30,8 @@ export class JvpTrace extends Trace {
   lift(x: Tensor): JvpTracer {
     return new JvpTracer(this, x, null);
   }
-  process(prim: PrimitiveDef, inputs: readonly Tracer[], params: object): Tensor {
-    const tracers = inputs as readonly JvpTracer[];
-    const primals = tracers.map((t) => t.primal);
-    const tangents = tracers.map((t) => t.tangent);
-    const out = bind(prim, primals, params);
-    const tangent = tangents.every((t) => t === null) ? null : prim.jvp(primals, tangents, params, out);
-    return new JvpTracer(this, out, tangent);
-  }
-  processMulti(prim: MultiPrimitiveDef, inputs: readonly Tracer[], params: object): readonly Tensor[] {
+  /** All tangents zero: the primal op one level down. Otherwise the rule gives primal results and tangents. */
+  process(prim: Primitive, inputs: readonly Tracer[], params: object): readonly Tensor[] {
     const tracers = inputs as readonly JvpTracer[];
     const primals = tracers.map((t) => t.primal);
     if (tracers.every((t) => t.tangent === null)) return bindMulti(prim, primals, params).map((o) => new JvpTracer(this, o, null));

@@ -73,7 +73,7 @@ export interface Linearized {
  */
 export function linearizeFlat(f: FlatFn, primals: readonly Tensor[], mask?: readonly boolean[]): Linearized {
   return withMain(
-    (m) => new BuilderTrace(m),
+    (m) => new BuilderTrace(m, false),
     (main) => {
       const builder = main.trace as BuilderTrace;
       const differentiable = primals.map((p, i) => isFloat(p.dtype) && (mask?.[i] ?? true));

@@ -9,7 +9,7 @@ import { Literal, Var } from '../ir/program.ts';
 import { PuregradError } from '../tensor/errors.ts';
 import { shapeEq, showShape } from '../tensor/shape.ts';
 import type { Tensor } from '../tensor/tensor.ts';
-import { bindAny } from '../trace/core.ts';
+import { bindMulti } from '../trace/core.ts';
 
 /**
  * Run `program` on `args` (one tensor per input, of the traced shape and
@@ -40,7 +40,7 @@ export function evalProgram(program: Program, args: readonly Tensor[]): (Tensor 
     return x;
   };
   for (const eqn of program.eqns) {
-    const outs = bindAny(eqn.prim, eqn.inputs.map(read), eqn.params);
+    const outs = bindMulti(eqn.prim, eqn.inputs.map(read), eqn.params);
     eqn.outs.forEach((v, i) => env.set(v, outs[i]!));
   }
   return program.outputs.map((o) => (o === null ? null : o instanceof Var || o instanceof Literal ? read(o) : null));

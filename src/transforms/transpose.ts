@@ -15,7 +15,7 @@ import { Literal, Var } from '../ir/program.ts';
 import { UndefinedPrimal } from '../ir/primitive.ts';
 import { add } from '../primitives/linear.ts';
 import type { Tensor } from '../tensor/tensor.ts';
-import { bindAny } from '../trace/core.ts';
+import { bindMulti } from '../trace/core.ts';
 
 /**
  * Cotangents of the inputs of `program` given as `UndefinedPrimal` (the linear
@@ -40,7 +40,7 @@ export function backwardPass(program: Program, args: readonly (Tensor | Undefine
       eqn.outs.forEach((v) => linear.add(v));
       backward.push(eqn);
     } else {
-      const outs = bindAny(eqn.prim, eqn.inputs.map(read), eqn.params);
+      const outs = bindMulti(eqn.prim, eqn.inputs.map(read), eqn.params);
       eqn.outs.forEach((v, i) => known.set(v, outs[i]!));
     }
   }
@@ -65,9 +65,7 @@ export function backwardPass(program: Program, args: readonly (Tensor | Undefine
       throw new Error(`internal: ${prim.name} appeared on a tangent path but has no transpose rule`);
     }
     const inputs = eqn.inputs.map((a) => (a instanceof Var && linear.has(a) ? new UndefinedPrimal(a.aval) : read(a)));
-    const inCts = prim.multipleResults
-      ? prim.transpose(outCts, inputs, eqn.params)
-      : prim.transpose(outCts[0]!, inputs, eqn.params);
+    const inCts = prim.transpose(outCts, inputs, eqn.params);
     eqn.inputs.forEach((a, i) => {
       if (a instanceof Var) accumulate(a, inCts[i] ?? null);
     });

@@ -1,0 +1,57 @@
+/**
+ * Lowering: from a primitive applied to known avals to a kernel over raw
+ * buffers. A primitive's `lower(inAvals, params, outAvals)` resolves
+ * everything that depends only on shapes — output extents, broadcast and
+ * transposed strides, collapsed loop nests, which specialised loop runs — and
+ * returns a destination-passing kernel `(inputs, outputs) => void` that only
+ * walks buffers. The kernel reads its inputs and writes every element of each
+ * output buffer (which may hold stale values: the plan reuses buffers), and
+ * never writes an input.
+ *
+ * Eager evaluation is "allocate, lower, run" (`evalLowered`); a compiled plan
+ * lowers each equation once and runs the kernels over buffers it owns
+ * (`src/compile/plan.ts`). Both call the same kernels, which is why a jitted
+ * program agrees with eager evaluation bit for bit.
+ */
+
+import type { DType, Storage } from '../tensor/dtype.ts';
+import { allocate } from '../tensor/dtype.ts';
+import { sizeOf } from '../tensor/shape.ts';
+import type { Tensor } from '../tensor/tensor.ts';
+import { fromStorage, storageOf } from '../tensor/tensor.ts';
+import type { Alias, Aval, Lowered, Lowering, Primitive } from './primitive.ts';
+
+export type { Alias, Kernel, Lowered, Lowering } from './primitive.ts';
+
+
+export const isAlias = (l: Lowered): l is Alias => typeof l !== 'function';
+
+/** A lowering whose result is its first input's buffer (reshape, stopGradient). */
+export const aliasFirst: Lowering<unknown> = () => ({ alias: 0 });
+
+/**
+ * The fallback lowering for a kernel that still allocates its results: run it
+ * and copy each result into the output buffer the caller owns.
+ */
+export const allocating =
+  <P>(run: (inputs: readonly Storage[], inAvals: readonly Aval[], params: P, outAvals: readonly Aval[]) => readonly Storage[]): Lowering<P> =>
+  (inAvals, params, outAvals) =>
+  (inputs, outputs) => {
+    const results = run(inputs, inAvals, params, outAvals);
+    for (let i = 0; i < outputs.length; i++) outputs[i]!.set(results[i]!);
+  };
+
+/** A fresh buffer for an aval. */
+export const bufferFor = (a: { readonly shape: readonly number[]; readonly dtype: DType }): Storage => allocate(a.dtype, sizeOf(a.shape));
+
+/** Eager evaluation of a primitive on concrete tensors: allocate the outputs, lower, run. */
+export function evalLowered(prim: Primitive, inputs: readonly Tensor[], params: object, outAvals: readonly Aval[]): Tensor[] {
+  const lowered = prim.lower(inputs, params, outAvals);
+  if (isAlias(lowered)) {
+    const a = outAvals[0]!;
+    return [fromStorage(a.shape, a.dtype, storageOf(inputs[lowered.alias]!))];
+  }
+  const outs = outAvals.map(bufferFor);
+  lowered(inputs.map(storageOf), outs);
+  return outAvals.map((a, i) => fromStorage(a.shape, a.dtype, outs[i]!));
+}
