@@ -159,8 +159,12 @@ export const domains: { readonly [P in PrimName]: Domain } = {
           .map(([u, idx]) => ({ inputs: [u, idx], params: { axis, shape: s } })))),
   },
   matmul: {
-    cases: fc.tuple(shapeArb(0, 2), dims(1, 4), dims(1, 4), dims(1, 4)).chain(([b, m, k, n]) =>
-      fc.tuple(floats([...b, m, k]), floats([...b, k, n])).map(([x, y]) => ({ inputs: [x, y], params: {} }))),
+    // Random transpose flags: a transposed operand is stored with its last two axes swapped.
+    cases: fc.tuple(shapeArb(0, 2), dims(1, 4), dims(1, 4), dims(1, 4), fc.boolean(), fc.boolean()).chain(([b, m, k, n, ta, tb]) =>
+      fc.tuple(floats([...b, ...(ta ? [k, m] : [m, k])]), floats([...b, ...(tb ? [n, k] : [k, n])])).map(([x, y]) => ({
+        inputs: [x, y],
+        params: { ...(ta ? { transA: true } : {}), ...(tb ? { transB: true } : {}) },
+      }))),
   },
   conv: {
     // 1-, 2- and 3-D; per axis: length, kernel, stride, [lo, hi] padding, input and kernel dilation;
