@@ -28,7 +28,7 @@ export { cond } from './control/cond.ts';
 export { customJvp, customVjp } from './control/custom.ts';
 export { scan } from './control/scan.ts';
 export type { ScanOptions } from './control/scan.ts';
-export type { Jitted } from './transforms/jit.ts';
+export type { JitOptions, Jitted, Lowered } from './transforms/jit.ts';
 export type { Axes, VmapOptions } from './transforms/vmap.ts';
 export { Program } from './ir/program.ts';
 export * as tree from './tree/index.ts';

@@ -5,7 +5,7 @@
 
 import { describe, expect, it } from 'vitest';
 import type { Tensor } from '../src/index.ts';
-import { ConcretizationError, add, cos, grad, jit, makeProgram, matmul, mean, mul, nn, scalar, sin, sum, tensor, valueAndGrad, vmap, where } from '../src/index.ts';
+import { ConcretizationError, add, cos, div, grad, jit, makeProgram, matmul, mean, mul, nn, scalar, sin, sum, tensor, valueAndGrad, vmap, where } from '../src/index.ts';
 
 const f64 = (data: number[] | number[][]) => tensor(data, { dtype: 'float64' });
 const f = (x: Tensor) => add(sin(mul(x, x)), mul(x, x));
@@ -22,9 +22,9 @@ describe('tracing and caching', () => {
     expect(traces).toBe(1);
     g(f64([1, 2, 3]), 3); // new shape
     g(tensor([1, 2]), 3); // new dtype
-    g(f64([1, 2]), 4); // new static value
-    expect(traces).toBe(4);
-    expect(g.cacheSize()).toBe(4);
+    expect(g(f64([1, 2]), 4).toArray()).toEqual([4, 8]); // a new number is a new input value, not a new signature
+    expect(traces).toBe(3);
+    expect(g.cacheSize()).toBe(3);
   });
 
   it('returns trees of the same structure, with static leaves passed through', () => {
@@ -157,13 +157,21 @@ describe('jit under other transformations', () => {
 });
 
 describe('static arguments', () => {
-  it('NaN, ±Infinity and −0 are distinct signatures', () => {
-    const g = jit((x: Tensor, k: number) => mul(x, 1 / k));
+  it('NaN, ±Infinity and −0 are distinct static values', () => {
+    const g = jit((x: Tensor, k: number) => mul(x, 1 / k), { staticArgnums: [1] });
     expect(g(f64([1]), Number.NaN).toArray()).toEqual([Number.NaN]);
     expect(g(f64([1]), Infinity).toArray()).toEqual([0]);
     expect(g(f64([1]), 0).toArray()).toEqual([Infinity]);
     expect(g(f64([1]), -0).toArray()).toEqual([-Infinity]);
     expect(g.cacheSize()).toBe(4);
+  });
+
+  it('traced, the same numbers share a program per kind (integer or not)', () => {
+    const g = jit((x: Tensor, k: number) => div(x, k));
+    expect(g(f64([1]), Number.NaN).toArray()).toEqual([Number.NaN]);
+    expect(g(f64([1]), Infinity).toArray()).toEqual([0]);
+    expect(g(f64([1]), 0).toArray()).toEqual([Infinity]);
+    expect(g.cacheSize()).toBe(2);
   });
 });
 

@@ -34,10 +34,19 @@ function pruneResults(eqn: Eqn, live: ReadonlySet<Var>): Eqn | undefined {
 }
 
 /**
+ * The primitives whose two operands can be swapped without changing a bit of
+ * the result (IEEE addition and multiplication are commutative; `maximum` is
+ * `Math.max`, which propagates NaN from either side and orders −0 below +0;
+ * its derivative splits ties evenly), so CSE compares their operands as a set.
+ */
+const COMMUTATIVE: ReadonlySet<string> = new Set(['add', 'mul', 'maximum', 'equal', 'notEqual']);
+
+/**
  * Share equations that apply the same primitive with the same params to the
- * same operands (every primitive is a pure function). Operands are compared by
- * variable identity and literal value; params by value, with nested programs
- * and functions compared by identity.
+ * same operands (every primitive is a pure function), in either order for a
+ * commutative primitive. Operands are compared by variable identity and
+ * literal value; params by value, with nested programs and functions compared
+ * by identity.
  */
 export function eliminateCommonSubexpressions(program: Program): Program {
   const id = numbering<Var>();
@@ -48,7 +57,9 @@ export function eliminateCommonSubexpressions(program: Program): Program {
   const eqns: Eqn[] = [];
   for (const eqn of program.eqns) {
     const inputs = eqn.inputs.map(resolve);
-    const key = `${eqn.prim.name}|${paramsKey(eqn.params)}|${inputs.map(atomKey).join(',')}`;
+    const operands = inputs.map(atomKey);
+    if (COMMUTATIVE.has(eqn.prim.name) && operands.length === 2 && operands[1]! < operands[0]!) operands.reverse();
+    const key = `${eqn.prim.name}|${paramsKey(eqn.params)}|${operands.join(',')}`;
     const prior = seen.get(key);
     if (prior !== undefined) {
       eqn.outs.forEach((v, i) => rename.set(v, prior.outs[i]!));

@@ -1,122 +1,174 @@
 /**
  * `jit`: trace once per argument signature, then run a compiled closure.
  *
- * The signature is the tree structure of the arguments, each tensor leaf's
- * shape and dtype, and the value of every non-tensor leaf (numbers, strings and
- * booleans are static: a new value traces anew). The function is always
- * traced, so reading a value inside it is a `ConcretizationError` whether or
- * not the program is cached.
+ * The signature (src/transforms/signature.ts) is the tree structure of the
+ * arguments, each tensor leaf's shape and dtype, whether each number is an
+ * integer, and the value of each string, boolean and static argument. Numbers
+ * are traced, as JAX traces Python scalars: each becomes a float64 scalar input
+ * of the program, marked weak so that it takes the dtype of the tensor it meets
+ * exactly as the number would (src/tensor/weak.ts), and a new value runs the
+ * same program. Arguments listed in `staticArgnums`/`staticArgnames` are fixed
+ * in the program instead, and a new value traces anew. The function is always
+ * traced, so reading a value inside it is a `ConcretizationError`.
  *
- * With concrete arguments the compiled closure runs. Under another
- * transformation (`grad(jit(f))`, `vmap(jit(f))`) the program is interpreted
- * with `evalProgram`, binding each equation at that transformation's level,
- * so `jit` composes with everything. A program that captured a traced value
- * of an enclosing transformation is used once and not cached.
+ * A call first compares its arguments with the last signature that ran (one
+ * walk, no strings), then with the other cached ones, most recent first; the
+ * cache keeps 64 and warns once when a function keeps tracing. With concrete
+ * arguments the compiled closure runs. Under another transformation
+ * (`grad(jit(f))`, `vmap(jit(f))`) the program is interpreted with
+ * `evalProgram`, binding each equation at that transformation's level, so
+ * `jit` composes with everything. A program that captured a traced value of an
+ * enclosing transformation is used once and not cached.
  */
 
-import type { Compiled } from '../compile/compile.ts';
-import { compile } from '../compile/compile.ts';
-import { optimize } from '../compile/optimize.ts';
 import type { Program } from '../ir/program.ts';
-import { SHORT_NAME } from '../tensor/dtype.ts';
 import { PuregradError } from '../tensor/errors.ts';
-import { Tensor } from '../tensor/tensor.ts';
-import type { Tree, TreeDef } from '../tree/tree.ts';
-import { flatten, unflatten } from '../tree/tree.ts';
-import { BuilderTrace } from '../trace/builder.ts';
-import { Tracer, withMain } from '../trace/core.ts';
+import { filled, Tensor } from '../tensor/tensor.ts';
+import type { TreeDef } from '../tree/tree.ts';
+import { unflatten } from '../tree/tree.ts';
+import { Tracer } from '../trace/core.ts';
 import { evalProgram } from './eval.ts';
+import type { JitOptions } from './jit-options.ts';
+import { jitOptions } from './jit-options.ts';
+import type { Sig } from './signature.ts';
+import { describeCall, differences, matches } from './signature.ts';
+import { traceEntry } from './jit-trace.ts';
+import type { Entry } from './jit-trace.ts';
 
-interface Entry {
+export type { JitOptions } from './jit-options.ts';
+
+/** How many signatures a jitted function keeps; the least recently used is dropped first. @internal */
+export const CACHE_LIMIT = 64;
+/** After this many traces of one function, `jit` warns (once) that it keeps retracing. @internal */
+export const RETRACE_WARNING = 8;
+
+/** A compiled function fixed to one signature, as `jit(f).lower(...args)` returns it. */
+export type Lowered<A extends readonly unknown[], R> = ((...args: A) => R) & {
+  /** The optimized program it runs. */
   readonly program: Program;
-  readonly outDef: TreeDef;
-  /** Where each output leaf comes from: a program output, or a static (non-tensor) value. */
-  readonly outLeaves: readonly ({ readonly output: number } | { readonly value: unknown })[];
-  readonly compiled: Compiled | undefined;
-}
+};
 
 /** A jitted function: the function itself, plus a look at what it runs. */
 export type Jitted<A extends readonly unknown[], R> = ((...args: A) => R) & {
   /** The optimized program traced for these arguments, as the closure runs it. */
   readonly program: (...args: A) => Program;
-  /** How many distinct signatures have been traced and cached so far. */
+  /** How many signatures are cached now (at most 64). */
   readonly cacheSize: () => number;
+  /** The compiled function for the signature of these arguments, for hot loops: no cache probe, no retracing. */
+  readonly lower: (...args: A) => Lowered<A, R>;
 };
-
-/** A tensor leaf by its aval; a static leaf by type and exact value (NaN, ±Infinity and −0 kept apart). */
-const signatureOf = (l: unknown): string =>
-  l instanceof Tensor
-    ? `${SHORT_NAME[l.dtype]}[${l.shape.join(',')}]`
-    : `${typeof l}:${typeof l === 'number' && Object.is(l, -0) ? '-0' : typeof l === 'string' ? JSON.stringify(l) : String(l)}`;
-
-const isStatic = (x: unknown): boolean => typeof x === 'number' || typeof x === 'string' || typeof x === 'boolean';
 
 /**
  * Compile `f`: trace once per signature, then run the optimized program.
+ * Numbers are traced (a new value does not retrace); `options.staticArgnums`
+ * lists arguments fixed by value instead, and `options.staticArgnames` keys
+ * of a trailing plain-object argument (see `JitOptions`).
  * @example
- * const f = jit((x: Tensor) => sum(mul(x, x)))
- * f(tensor([1, 2])) // => 5
- * f(tensor([3, 4])) // => 25
+ * const f = jit((x: Tensor, lr: number) => sum(mul(x, lr)))
+ * f(tensor([1, 2]), 0.5) // => 1.5
+ * f(tensor([3, 4]), 0.25) // => 1.75
  * f.cacheSize() // => 1
+ * const g = jit((x: Tensor, n: number) => reshape(x, [n, -1]), { staticArgnums: [1] })
+ * g(tensor([1, 2, 3, 4]), 2).shape // => [2, 2]
  */
-export function jit<A extends readonly unknown[], R>(f: (...args: A) => R): Jitted<A, R> {
-  const cache = new Map<string, Entry>();
+export function jit<A extends readonly unknown[], R>(f: (...args: A) => R, options?: JitOptions): Jitted<A, R> {
+  const statics = jitOptions(options);
+  /** Most recently used first; `cache[0]` is the last signature that ran. */
+  const cache: Entry[] = [];
+  let traces = 0;
+  let previous: Sig | undefined;
+  let warned = false;
 
-  const lookup = (args: readonly unknown[]): [Entry, Tensor[]] => {
-    const [leaves, inDef] = flatten(args as Tree<unknown>);
-    leaves.forEach((l, i) => {
-      if (!(l instanceof Tensor) && !isStatic(l)) {
-        throw new PuregradError('jit', `leaf ${i} of the arguments is a ${typeof l}; arguments must be trees of tensors, numbers, strings or booleans`);
+  const traceNew = (args: readonly unknown[]): Entry => {
+    const sig = describeCall(args, statics);
+    const entry = traceEntry(f as (...args: readonly unknown[]) => unknown, sig, args);
+    if (entry.compiled === undefined) return entry;
+    cache.unshift(entry);
+    if (cache.length > CACHE_LIMIT) cache.pop();
+    traces += 1;
+    if (traces > RETRACE_WARNING && !warned && previous !== undefined) {
+      warned = true;
+      warnRetracing(f.name, traces, differences(previous, sig));
+    }
+    previous = sig;
+    return entry;
+  };
+
+  /** The entry for `args` and its inputs, tracing if no cached signature matches. */
+  const probe = (args: readonly unknown[]): [Entry, unknown[]] => {
+    for (let i = 0; i < cache.length; i++) {
+      const entry = cache[i]!;
+      const inputs: unknown[] = [];
+      if (matches(entry.sig, args, inputs)) {
+        if (i > 0) {
+          cache.splice(i, 1);
+          cache.unshift(entry);
+        }
+        return [entry, inputs];
       }
-    });
-    const tensors = leaves.filter((l): l is Tensor => l instanceof Tensor);
-    const key = `${JSON.stringify(inDef)}|${leaves.map(signatureOf).join(';')}`;
-    const hit = cache.get(key);
-    if (hit !== undefined) return [hit, tensors];
-    const entry = trace(f as (...args: never) => unknown, leaves, inDef);
-    if (entry.compiled !== undefined) cache.set(key, entry);
-    return [entry, tensors];
+    }
+    const entry = traceNew(args);
+    const inputs: unknown[] = [];
+    if (!matches(entry.sig, args, inputs)) throw new Error('internal: jit traced a signature its arguments do not match');
+    return [entry, inputs];
   };
 
   const run = (...args: A): R => {
-    const [entry, tensors] = lookup(args);
-    const concrete = tensors.every((t) => !(t instanceof Tracer));
-    const outs = concrete && entry.compiled !== undefined ? entry.compiled(tensors) : evalProgram(entry.program, tensors);
-    const leaves = entry.outLeaves.map((o) => ('output' in o ? outs[o.output] : o.value));
-    return unflatten(entry.outDef, leaves) as R;
+    const [entry, inputs] = probe(args);
+    return runEntry(entry, inputs) as R;
+  };
+
+  const lower = (...args: A): Lowered<A, R> => {
+    const entry = probe(args)[0];
+    const lowered = (...later: A): R => {
+      const inputs: unknown[] = [];
+      if (!matches(entry.sig, later, inputs)) {
+        const changes = differences(entry.sig, describeCall(later, statics));
+        throw new PuregradError('jit.lower', `${changes.slice(0, 3).join('; ') || 'the arguments differ'} from the signature ` +
+          'this function was lowered for; a lowered function runs only that one: call the jitted function itself to trace others');
+      }
+      return runEntry(entry, inputs) as R;
+    };
+    return Object.assign(lowered, { program: entry.program });
   };
 
   return Object.assign(run, {
-    program: (...args: A) => lookup(args)[0].program,
-    cacheSize: () => cache.size,
+    program: (...args: A) => probe(args)[0].program,
+    cacheSize: () => cache.length,
+    lower,
   });
 }
 
-function trace(f: (...args: never) => unknown, leaves: readonly unknown[], inDef: TreeDef): Entry {
-  return withMain(
-    (m) => new BuilderTrace(m),
-    (main) => {
-      const builder = main.trace as BuilderTrace;
-      const ins: Tensor[] = [];
-      const traced = leaves.map((l) => {
-        if (!(l instanceof Tensor)) return l;
-        const t = builder.newArg(l);
-        ins.push(t);
-        return t;
-      });
-      const result = f(...(unflatten(inDef, traced) as never));
-      const [outLeaves, outDef] = flatten(result as Tree<unknown>);
-      const tensorOuts: Tensor[] = [];
-      const where = outLeaves.map((o) => {
-        if (o instanceof Tensor) {
-          tensorOuts.push(o);
-          return { output: tensorOuts.length - 1 };
-        }
-        return { value: o };
-      });
-      const program = optimize(builder.build(ins as never, tensorOuts));
-      const capturesTracer = program.consts.some((c) => c.value instanceof Tracer);
-      return { program, outDef, outLeaves: where, compiled: capturesTracer ? undefined : compile(program) };
-    },
+/** Run an entry on the inputs `matches` collected: numbers become float64 scalars, outputs go back into their tree. */
+function runEntry(entry: Entry, raw: readonly unknown[]): unknown {
+  let concrete = true;
+  const inputs = new Array<Tensor>(raw.length);
+  for (let i = 0; i < raw.length; i++) {
+    const x = raw[i];
+    if (typeof x === 'number') {
+      let t = entry.scalars[i];
+      if (t === undefined || !Object.is(t.value, x)) entry.scalars[i] = t = { value: x, tensor: filled([], 'float64', x) };
+      inputs[i] = t.tensor;
+    } else {
+      if (x instanceof Tracer) concrete = false;
+      inputs[i] = x as Tensor;
+    }
+  }
+  const outs = concrete && entry.compiled !== undefined ? entry.compiled(inputs) : evalProgram(entry.program, inputs);
+  const leaves = entry.outLeaves;
+  if (entry.outDef.kind === 'leaf') return leafValue(leaves[0]!, outs, raw);
+  return unflatten(entry.outDef as TreeDef, leaves.map((o) => leafValue(o, outs, raw)));
+}
+
+const leafValue = (o: Entry['outLeaves'][number], outs: readonly (Tensor | null)[], raw: readonly unknown[]): unknown =>
+  'output' in o ? outs[o.output] : 'input' in o ? raw[o.input] : o.value;
+
+function warnRetracing(name: string, traces: number, changes: readonly string[]): void {
+  const what = changes.length === 0 ? '' : ` The last call differs from the one traced before it: ${changes.slice(0, 3).join('; ')}.`;
+  console.warn(
+    `puregrad: jit(${name || 'anonymous function'}) has traced ${traces} signatures; ` +
+      `each new one traces and compiles again.${what} ` +
+      'Keep shapes and dtypes fixed (pad the last batch), pass changing numbers as ordinary (traced) arguments rather than ' +
+      'static ones, and create the jitted function once, outside the loop.',
   );
 }
