@@ -95,3 +95,12 @@ describe('second review', () => {
     expect(() => arange(0, 2, 0.5, 'int32')).toThrow(/arange: an int32 range needs an integer start and step/);
   });
 });
+
+describe('negative zero as a weak number', () => {
+  it('x / -0 is -Infinity eagerly and under jit (a scalar filled with -0 keeps its sign)', async () => {
+    const { div, jit } = await import('../src/index.ts');
+    const x = tensor(Float64Array.of(1, -2));
+    expect(div(x, -0).toArray()).toEqual([-Infinity, Infinity]);
+    expect(jit((a: Tensor, k: number) => div(a, k))(x, -0).toArray()).toEqual([-Infinity, Infinity]);
+  });
+});

@@ -181,6 +181,6 @@ export const fromStorage = (shape: Shape, dtype: DType, data: Storage): Tensor =
 /** A concrete tensor filled with `value`. @internal */
 export function filled(shape: Shape, dtype: DType, value: number): Tensor {
   const data = allocate(dtype, sizeOf(shape));
-  if (value !== 0) data.fill(dtype === 'bool' ? 1 : value);
+  if (!Object.is(value, 0)) data.fill(dtype === 'bool' ? 1 : value);
   return new Tensor(shape, dtype, data, OWNED);
 }
