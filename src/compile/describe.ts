@@ -3,6 +3,8 @@
  * lives — `in0` an input, `c0` a const, `t0` an arena slot (the same name on
  * two lines is one buffer reused), `out0` a fresh output buffer — and literals
  * written inline. A view (reshape) is a line marked `view`: no kernel runs.
+ * A fused group (`fuse.ts`) is one line showing its tree, inner ops in
+ * parentheses, marked with how many ops its one loop runs.
  */
 
 import { showAval, showParams } from '../ir/names.ts';
@@ -44,7 +46,12 @@ export function describePlan(plan: PlanLayout): string {
   plan.steps.forEach((s, k) => {
     views(k);
     const outs = s.outs.map((o) => `${named(o)}:${showAval(plan.buffers[o]!.aval)}`).join(' ');
-    lines.push(`    ${outs} = ${s.name}${params(s.params)} ${s.ins.map(named).join(' ')}`);
+    if (s.fused === undefined) {
+      lines.push(`    ${outs} = ${s.name}${params(s.params)} ${s.ins.map(named).join(' ')}`);
+    } else {
+      const text = s.fused.text.replace(/\$(\d+)/g, (_, k: string) => named(s.ins[Number(k)]!));
+      lines.push(`    ${outs} = ${text}${s.fused.ops > 1 ? `  (fused ${s.fused.ops})` : ''}`);
+    }
   });
   views(plan.steps.length);
   const slots = new Map<number, PlanBuffer>();

@@ -28,6 +28,8 @@ export interface PlanStep {
   readonly kernel: Kernel;
   readonly ins: readonly number[];
   readonly outs: readonly number[];
+  /** A fused group (`fuse.ts`): its tree as text over `$k` for input k, and how many ops it fuses. */
+  readonly fused?: { readonly text: string; readonly ops: number };
   /** Reused argument lists, so a run allocates nothing per step. */
   readonly inScratch: Storage[];
   readonly outScratch: Storage[];

@@ -31,6 +31,7 @@ import type { Storage } from '../tensor/dtype.ts';
 import { sizeOf } from '../tensor/shape.ts';
 import { storageOf } from '../tensor/tensor.ts';
 import { describePlan } from './describe.ts';
+import { fusedKernel, fusedTree, leavesOf, planFusion } from './fuse.ts';
 import type { PlanBuffer, PlanLayout, PlanStep, PlanView } from './layout.ts';
 
 export type { BufferKind, PlanBuffer, PlanLayout, PlanStep, PlanView } from './layout.ts';
@@ -122,6 +123,7 @@ export function planOf(program: Program): Plan {
 
 interface Lowered {
   readonly kernel: Kernel;
+  readonly fused?: { readonly text: string; readonly ops: number };
   readonly ins: readonly number[];
   readonly outs: readonly number[];
   readonly name: string;
@@ -159,7 +161,20 @@ export function planProgram(program: Program): Plan {
   const lowered: Lowered[] = [];
   const views: { name: string; params: object; cls: number; aval: Aval; at: number }[] = [];
   const lastRead: number[] = [];
+  const fusion = planFusion(program);
   for (const eqn of program.eqns) {
+    if (fusion.inlined.has(eqn)) continue;
+    if (fusion.ops.has(eqn)) {
+      const tree = fusedTree(eqn, fusion);
+      const { leaves, text, ops } = leavesOf(tree);
+      const ins = leaves.map(atom);
+      const kernel = fusedKernel(tree, leaves, eqn.outs[0]!.aval.shape);
+      const out = newClass(eqn.outs[0]!.aval, 'produced');
+      classOf.set(eqn.outs[0]!, out);
+      for (const c of ins) lastRead[c] = lowered.length;
+      lowered.push({ kernel, ins, outs: [out], name: eqn.prim.name, params: eqn.params, fused: { text, ops } });
+      continue;
+    }
     const ins = eqn.inputs.map(atom);
     const l = eqn.prim.lower(eqn.inputs.map((a) => a.aval), eqn.params, eqn.outs.map((v) => v.aval));
     if (isAlias(l)) {

@@ -14,6 +14,7 @@
  * program agrees with eager evaluation bit for bit.
  */
 
+import type { BinaryKernel, UnaryKernel } from '../kernels/elementwise.ts';
 import type { DType, Storage } from '../tensor/dtype.ts';
 import { allocate } from '../tensor/dtype.ts';
 import { sizeOf } from '../tensor/shape.ts';
@@ -25,6 +26,24 @@ export type { Alias, Kernel, Lowered, Lowering } from './primitive.ts';
 
 
 export const isAlias = (l: Lowered): l is Alias => typeof l !== 'function';
+
+/**
+ * The scalar op an elementwise lowering computes per output element, read by
+ * the fusion pass of `compile` (`src/compile/fuse.ts`): a unary or binary
+ * kernel's op, `select`, `cast` (to the output dtype) or `broadcast` (the
+ * input read at the broadcast position). A lowering tagged with one promises
+ * its kernel computes exactly that op, element by element, with NumPy
+ * broadcasting of every operand to the output shape.
+ */
+export type ScalarOp = UnaryKernel | BinaryKernel | 'select' | 'cast' | 'broadcast';
+
+const SCALAR_OP = Symbol('scalarOp');
+
+/** Tag `lowering` as elementwise with scalar op `op`. */
+export const elementwise = <P>(op: ScalarOp, lowering: Lowering<P>): Lowering<P> => Object.assign(lowering, { [SCALAR_OP]: op });
+
+/** The scalar op of an elementwise lowering, or undefined. */
+export const scalarOpOf = (lowering: Lowering<never>): ScalarOp | undefined => (lowering as { [SCALAR_OP]?: ScalarOp })[SCALAR_OP];
 
 /** A lowering whose result is its first input's buffer (reshape, stopGradient). */
 export const aliasFirst: Lowering<unknown> = () => ({ alias: 0 });

@@ -7,7 +7,7 @@
  * also holds the helpers batching rules share (moving the batch axis).
  */
 
-import { aliasFirst } from '../ir/lowering.ts';
+import { aliasFirst, elementwise } from '../ir/lowering.ts';
 import type { Primitive } from '../ir/primitive.ts';
 import { notLinear, UndefinedPrimal } from '../ir/primitive.ts';
 import * as K from '../kernels/index.ts';
@@ -142,10 +142,10 @@ export const Broadcast: Primitive<{ readonly shape: Shape }> = single<{ readonly
     }
     return { shape, dtype: x!.dtype };
   },
-  lower: ([x], _p, [out]) => {
+  lower: elementwise('broadcast', ([x], _p, [out]) => {
     const kernel = K.broadcastKernel(x!.shape, out!.shape);
     return ([a], [o]) => kernel(a!, o!);
-  },
+  }),
   jvp: (_primals, [t], p) => broadcast(t!, p.shape),
   transpose: (ct, [x]) => [unbroadcast(ct, shapeOf(x!))],
   batch: ([x], [d], { shape }) => {
@@ -187,10 +187,10 @@ export const Select: Primitive<{}> = single<{}>({
     if (avals[0]!.dtype !== 'bool') throw new PuregradError('where', `condition must be bool, got ${avals[0]!.dtype}; compare first, e.g. greater(x, 0)`);
     return { shape: broadcastAll('where', avals), dtype: sameDtype('where', avals.slice(1)) };
   },
-  lower: ([c, x, y], _p, [out]) => {
+  lower: elementwise('select', ([c, x, y], _p, [out]) => {
     const kernel = K.selectKernel(c!.shape, x!.shape, y!.shape, out!.shape);
     return ([cs, xs, ys], [o]) => kernel(cs as Uint8Array, xs!, ys!, o!);
-  },
+  }),
   jvp: ([c, x], [, tx, ty], _p, out) => {
     const zero = filled([], x!.dtype, 0);
     const t = select(c!, tx ?? zero, ty ?? zero);
@@ -212,7 +212,7 @@ export const Select: Primitive<{}> = single<{}>({
 export const Cast: Primitive<{ readonly dtype: DType }> = single<{ readonly dtype: DType }>({
   name: 'cast',
   abstractEval: ([x], { dtype }) => ({ shape: x!.shape, dtype }),
-  lower: () => ([x], [out]) => K.castInto(x!, out!),
+  lower: elementwise('cast', () => ([x], [out]) => K.castInto(x!, out!)),
   jvp: ([x], [t], { dtype }) => (isFloat(dtype) && isFloat(x!.dtype) ? cast(t!, dtype) : null),
   transpose: (ct, [x]) => [cast(ct, x instanceof UndefinedPrimal ? x.aval.dtype : x!.dtype)],
   batch: ([x], [d], { dtype }) => [cast(x!, dtype), d!],

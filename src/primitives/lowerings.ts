@@ -6,19 +6,18 @@
  */
 
 import type { Lowering } from '../ir/lowering.ts';
+import { elementwise } from '../ir/lowering.ts';
 import * as K from '../kernels/index.ts';
 
 /** An elementwise op of one operand. */
 export const unaryLowering =
   (op: K.UnaryKernel): Lowering<unknown> =>
-  () =>
-  ([x], [out]) =>
-    K.unaryInto(op, x!, out!);
+    elementwise(op, () => ([x], [out]) => K.unaryInto(op, x!, out!));
 
 /** A broadcasting elementwise op of two operands. */
 export const binaryLowering =
   (op: K.BinaryKernel): Lowering<unknown> =>
-  ([a, b], _p, [out]) => {
-    const kernel = K.binaryKernel(op, a!.shape, b!.shape, out!.shape, out!.dtype);
-    return ([x, y], [o]) => kernel(x!, y!, o!);
-  };
+    elementwise(op, ([a, b], _p, [out]) => {
+      const kernel = K.binaryKernel(op, a!.shape, b!.shape, out!.shape, out!.dtype);
+      return ([x, y], [o]) => kernel(x!, y!, o!);
+    });
