@@ -17,6 +17,7 @@ import { allClose } from '../laws/numeric.ts';
 import { sharedWeightsSumGradients } from '../laws/teaching.ts';
 import type { Tensor } from '../src/index.ts';
 import { conv, grad, jit, mean, nn, ones, PuregradError, random, reshape, stack, sum, tensor, tree, vmap, zeros } from '../src/index.ts';
+import { setMatmulKernel } from '../src/kernels/matmul.ts';
 import { resolvePadding } from '../src/ops/conv.ts';
 import { registry } from '../src/primitives/registry.ts';
 import { bind } from '../src/trace/core.ts';
@@ -33,8 +34,12 @@ interface Geometry {
 const f64 = (v: readonly number[], shape: readonly number[]) => tensor(Float64Array.from(v), { shape, dtype: 'float64' });
 const strides = (shape: readonly number[]) => shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
 
-/** The definition, one output element at a time: Σ over taps and input channels of x̃[o·s + j·rd − lo] w[j]. */
-function naiveConv(x: Tensor, w: Tensor, g: Geometry): Tensor {
+/**
+ * The definition, one output element at a time: Σ over taps and input channels of x̃[o·s + j·rd − lo] w[j],
+ * summed in float64 — or, with `sequentialFloat32`, in float32 with every product and sum rounded, taps in
+ * row-major order and channels in order within a tap (the order matmul documents and conv inherits).
+ */
+function naiveConv(x: Tensor, w: Tensor, g: Geometry, sequentialFloat32 = false): Tensor {
   const nd = x.rank - 2;
   const [xs, ws] = [Array.from(x.toTypedArray()), Array.from(w.toTypedArray())];
   const [inPer, outC] = [w.shape[nd]!, w.shape[nd + 1]!];
@@ -60,7 +65,7 @@ function naiveConv(x: Tensor, w: Tensor, g: Geometry): Tensor {
       for (let ci = 0; ci < inPer; ci++) {
         const xi = n * xStr[0]! + i.reduce((a, v, d) => a + v * xStr[d + 1]!, 0) + group * inPer + ci;
         const wi = k.reduce((a, v, d) => a + v * wStr[d]!, 0) + ci * outC + co;
-        acc += xs[xi]! * ws[wi]!;
+        acc = sequentialFloat32 ? Math.fround(acc + Math.fround(xs[xi]! * ws[wi]!)) : acc + xs[xi]! * ws[wi]!;
       }
     }
     out[flat] = acc;
@@ -102,14 +107,76 @@ describe('conv against the definition', () => {
     expect(reshape(conv(x, reshape(tensor([7, 11]), [1, 1, 2]), { featureGroupCount: 2 }), [2]).toArray()).toEqual([21, 55]);
   });
 
-  it('runs float32 with float64 accumulation, rounded once', () => {
+  // float32 accumulates in float32, as matmul does (conv is im2col + matmul; see src/kernels/conv.ts): each
+  // output is the sequential float32 sum over taps, then channels, within γ_K·Σ|x||w| of the exact value,
+  // γ_K = K·u/(1 − K·u), u = 2⁻²⁴, K = taps · input channels per group (Higham §3.1). It used to sum in
+  // float64 and round once; like matmul (issue 8), it no longer does.
+  it('runs float32 with float32 accumulation in the documented order, within the matmul bound', () => {
     const x = random.normal(random.key(1), [2, 6, 6, 3]);
     const w = random.normal(random.key(2), [3, 3, 3, 4]);
     const y = conv(x, w, { padding: 'SAME', strides: 2 });
     expect(y.dtype).toBe('float32');
-    const ref = naiveConv(x.cast('float64'), w.cast('float64'), geometry(2, { strides: [2, 2], padding: [[0, 1], [0, 1]] }));
-    // same products summed in the same order in float64, then one rounding to float32
-    expect(Array.from(y.toTypedArray())).toEqual(Array.from(ref.toTypedArray(), Math.fround));
+    const g = geometry(2, { strides: [2, 2], padding: [[0, 1], [0, 1]] });
+    expect(Array.from(y.toTypedArray())).toEqual(Array.from(naiveConv(x, w, g, true).toTypedArray()));
+    expectWithinMatmulBound(y, x, w, g);
+  });
+
+  it('float32: equals the sequential float32 sum, and is within the bound, at odd sizes, strides, dilations and groups', () => {
+    assertLaw(domains.conv.cases, (c) => {
+      const [x, w] = (c.inputs as Tensor[]).map((t) => t.cast('float32')) as [Tensor, Tensor];
+      const g = c.params as Geometry;
+      const y = bind(registry.conv, [x, w], g);
+      const same = Array.from(y.toTypedArray()).every((v, i) => Object.is(v, naiveConv(x, w, g, true).toTypedArray()[i]));
+      expectWithinMatmulBound(y, x, w, g);
+      return same ? { ok: true, message: 'ok' } : { ok: false, message: 'float32 conv differs from the sequential float32 sum' };
+    }, { numRuns: 150 });
+  });
+});
+
+/**
+ * |y − exact| ≤ γ_K · Σ|x||w| + K·2⁻¹⁵⁰ elementwise, with the exact value and Σ|x||w| from float64 loops.
+ * The second term is underflow (Higham's bound assumes none): a product below the subnormal range rounds
+ * to 0 with an error of at most half the smallest subnormal, 2⁻¹⁵⁰; sums of subnormals are exact.
+ */
+function expectWithinMatmulBound(y: Tensor, x: Tensor, w: Tensor, g: Geometry): void {
+  const nd = x.rank - 2;
+  const k = w.shape.slice(0, nd + 1).reduce((a, b) => a * b, 1);
+  const u = 2 ** -24;
+  const gamma = (k * u) / (1 - k * u);
+  const exactValue = naiveConv(x.cast('float64'), w.cast('float64'), g).toTypedArray();
+  const magnitude = naiveConv(x.cast('float64').abs(), w.cast('float64').abs(), g).toTypedArray();
+  const ys = y.toTypedArray();
+  const underflow = k * 2 ** -150;
+  for (let i = 0; i < ys.length; i++) {
+    expect(Math.abs(ys[i]! - exactValue[i]!)).toBeLessThanOrEqual(gamma * magnitude[i]! + underflow);
+  }
+}
+
+describe('conv as im2col + matmul', () => {
+  // Bigger than the domain's cases: several chunks of patch rows, several groups, 1×1 fast path, depthwise.
+  it.each([
+    ['2-D, rows in several chunks', [5, 41, 37, 8], [3, 3, 8, 6], geometry(2, { padding: [[1, 1], [1, 1]] })],
+    ['2-D strided, dilated, 3 groups, several chunks', [3, 50, 47, 12], [3, 2, 4, 6],
+      geometry(2, { strides: [2, 1], rhsDilation: [2, 3], padding: [[2, 0], [1, 3]], featureGroupCount: 3 })],
+    ['1×1, stride 1, no padding: no gathering', [3, 7, 9, 5], [1, 1, 5, 4], geometry(2)],
+    ['1×1 with 2 groups', [2, 7, 5, 6], [1, 1, 3, 4], geometry(2, { featureGroupCount: 2 })],
+    ['depthwise, lhs dilation, negative padding', [2, 13, 11, 4], [3, 3, 1, 8],
+      geometry(2, { lhsDilation: [2, 1], padding: [[-1, 2], [0, -1]], featureGroupCount: 4 })],
+    ['3-D', [2, 6, 5, 7, 3], [2, 3, 2, 3, 5], geometry(3, { strides: [1, 2, 1], padding: [[1, 0], [0, 1], [1, 1]] })],
+  ] as const)('%s', (_name, xShape, wShape, g) => {
+    const x = random.normal(random.key(11), xShape, { dtype: 'float64' });
+    const w = random.normal(random.key(12), wShape, { dtype: 'float64' });
+    expect(allClose('conv vs naive', bind(registry.conv, [x, w], g), naiveConv(x, w, g), exact).ok).toBe(true);
+    const [x32, w32] = [x.cast('float32'), w.cast('float32')];
+    const y32 = bind(registry.conv, [x32, w32], g);
+    expect(Array.from(y32.toTypedArray())).toEqual(Array.from(naiveConv(x32, w32, g, true).toTypedArray()));
+    // the TypeScript matmul fallback gives the same bits
+    setMatmulKernel('js');
+    try {
+      expect(Array.from(bind(registry.conv, [x32, w32], g).toTypedArray())).toEqual(Array.from(y32.toTypedArray()));
+    } finally {
+      setMatmulKernel('auto');
+    }
   });
 });
 

@@ -24,11 +24,13 @@
  * algorithm, whose conversions the legacy pins validate.
  */
 
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { erfInvDouble } from '../src/kernels/erfinv.ts';
 import type { Tensor } from '../src/index.ts';
 import { erfInv, grad, jit, PuregradError, random, scalar, stack, tensor, vmap } from '../src/index.ts';
 import { threefry2x32 } from '../src/primitives/random.ts';
+import { argsort } from '../src/primitives/sort.ts';
 import { erf } from '../src/random/erf.ts';
 import * as R from './random-reference.ts';
 
@@ -202,6 +204,41 @@ describe('erfInv', () => {
 
   it('the host erf agrees with tabulated values to 2 ulp', () => {
     closeAll([0.5, 1, 2, 3, -2.5].map(erf), [0.5204998778130465, 0.8427007929497149, 0.9953222650189527, 0.9999779095030014, -0.999593047982555], 2 * Number.EPSILON);
+  });
+});
+
+describe('argsort (radix sort on order-preserving keys)', () => {
+  /** The definition: a stable comparison sort, NaN after everything, −0 equal to +0. */
+  const reference = (row: readonly number[]): number[] =>
+    row.map((_, i) => i).sort((i, j) => {
+      const [u, v] = [row[i]!, row[j]!];
+      if (Number.isNaN(u) || Number.isNaN(v)) return Number(Number.isNaN(u)) - Number(Number.isNaN(v));
+      return u < v ? -1 : u > v ? 1 : 0;
+    });
+  const special = [0, -0, 1, -1, 0.5, -0.5, Infinity, -Infinity, NaN, -NaN, 3e38, -3e38, 1e-45, -1e-45, 2 ** 31, 2];
+
+  it.each([
+    ['float32', 'float32'], ['float64', 'float64'], ['int32', 'int32'],
+  ] as const)('%s: rows short (insertion) and long (radix) with ties, ±0, ±Infinity, NaN', (_name, dtype) => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 300 }), fc.integer(), (rows, n, s) => {
+      let state = s >>> 0;
+      const next = () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0);
+      const pick = (): number => {
+        const r = next();
+        if (dtype === 'int32') return r % 3 === 0 ? (r | 0) : (r % 7) - 3; // many ties, and the full range
+        return r % 4 === 0 ? special[r % special.length]! : ((r % 9) - 4) / 4 + (r % 5 === 0 ? r / 2 ** 40 : 0);
+      };
+      const x = tensor(Array.from({ length: rows * n }, pick), { shape: [rows, n], dtype });
+      const values = Array.from(x.toTypedArray());
+      const got = Array.from(argsort(x).toTypedArray());
+      for (let r = 0; r < rows; r++) expect(got.slice(r * n, (r + 1) * n)).toEqual(reference(values.slice(r * n, (r + 1) * n)));
+    }), { numRuns: 40, seed: 8 });
+  });
+
+  it('permutation is a permutation, and the same for the same key', () => {
+    const p = random.permutation(random.key(3), 5000);
+    expect(Array.from(p.toTypedArray()).sort((a, b) => a - b)).toEqual(Array.from({ length: 5000 }, (_, i) => i));
+    expect(Array.from(random.permutation(random.key(3), 5000).toTypedArray())).toEqual(Array.from(p.toTypedArray()));
   });
 });
 

@@ -47,16 +47,48 @@ const DOUBLE_HIGH = [
 ];
 
 const f = Math.fround;
+type Nine = [number, number, number, number, number, number, number, number, number];
+const [L0, L1, L2, L3, L4, L5, L6, L7, L8] = SINGLE_LOW as Nine;
+const [H0, H1, H2, H3, H4, H5, H6, H7, H8] = SINGLE_HIGH as Nine;
+const [DL, DM, DH] = [Float64Array.from(DOUBLE_LOW), Float64Array.from(DOUBLE_MID), Float64Array.from(DOUBLE_HIGH)];
 
-/** erf⁻¹ in single precision; `x` must already be a float32 value. */
+/** Horner's rule in double precision. */
+function hornerDouble(c: Float64Array, t: number): number {
+  let p = c[0]!;
+  for (let i = 1; i < c.length; i++) p = c[i]! + p * t;
+  return p;
+}
+
+/**
+ * erf⁻¹ in single precision; `x` must already be a float32 value. Horner's
+ * rule on SINGLE_LOW / SINGLE_HIGH unrolled by hand (it runs once per normal
+ * sample), each product and sum rounded to float32.
+ */
 export function erfInvSingle(x: number): number {
   if (Math.abs(x) === 1) return x * Infinity;
   let w = -f(Math.log1p(-f(x * x)));
-  const low = w < 5;
-  const c = low ? SINGLE_LOW : SINGLE_HIGH;
-  w = low ? f(w - 2.5) : f(f(Math.sqrt(w)) - 3);
-  let p = c[0]!;
-  for (let i = 1; i < c.length; i++) p = f(c[i]! + f(p * w));
+  let p: number;
+  if (w < 5) {
+    w = f(w - 2.5);
+    p = f(L1 + f(L0 * w));
+    p = f(L2 + f(p * w));
+    p = f(L3 + f(p * w));
+    p = f(L4 + f(p * w));
+    p = f(L5 + f(p * w));
+    p = f(L6 + f(p * w));
+    p = f(L7 + f(p * w));
+    p = f(L8 + f(p * w));
+  } else {
+    w = f(f(Math.sqrt(w)) - 3);
+    p = f(H1 + f(H0 * w));
+    p = f(H2 + f(p * w));
+    p = f(H3 + f(p * w));
+    p = f(H4 + f(p * w));
+    p = f(H5 + f(p * w));
+    p = f(H6 + f(p * w));
+    p = f(H7 + f(p * w));
+    p = f(H8 + f(p * w));
+  }
   return f(p * x);
 }
 
@@ -64,22 +96,22 @@ export function erfInvSingle(x: number): number {
 export function erfInvDouble(x: number): number {
   if (Math.abs(x) === 1) return x * Infinity;
   const w = -Math.log1p(-x * x);
-  const [c, t] =
-    w < 6.25 ? [DOUBLE_LOW, w - 3.125] : w < 16 ? [DOUBLE_MID, Math.sqrt(w) - 3.25] : [DOUBLE_HIGH, Math.sqrt(w) - 5];
-  let p = c[0]!;
-  for (let i = 1; i < c.length; i++) p = c[i]! + p * t;
+  const p = w < 6.25
+    ? hornerDouble(DL, w - 3.125)
+    : w < 16 ? hornerDouble(DM, Math.sqrt(w) - 3.25) : hornerDouble(DH, Math.sqrt(w) - 5);
   return p * x;
+}
+
+/** erf⁻¹ elementwise from `x` into `out`, in the precision of `x` (both the same length and kind). */
+export function erfInvInto(x: Float32Array | Float64Array, out: Float32Array | Float64Array): void {
+  const n = x.length;
+  if (x instanceof Float32Array) for (let i = 0; i < n; i++) out[i] = erfInvSingle(x[i]!);
+  else for (let i = 0; i < n; i++) out[i] = erfInvDouble(x[i]!);
 }
 
 /** erf⁻¹ elementwise into a fresh buffer of the same precision as `x`. */
 export function erfInv(x: Float32Array | Float64Array): Float32Array | Float64Array {
-  const n = x.length;
-  if (x instanceof Float32Array) {
-    const out = new Float32Array(n);
-    for (let i = 0; i < n; i++) out[i] = erfInvSingle(x[i]!);
-    return out;
-  }
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) out[i] = erfInvDouble(x[i]!);
+  const out = x instanceof Float32Array ? new Float32Array(x.length) : new Float64Array(x.length);
+  erfInvInto(x, out);
   return out;
 }

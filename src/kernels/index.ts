@@ -14,4 +14,5 @@ export * from './matmul.ts';
 export * from './structural.ts';
 export * from './conv.ts';
 export * from './random.ts';
+export * from './argsort.ts';
 export * from './erfinv.ts';

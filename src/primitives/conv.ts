@@ -12,7 +12,6 @@
  * that one index equation.
  */
 
-import { allocating } from '../ir/lowering.ts';
 import type { Aval } from '../ir/primitive.ts';
 import { UndefinedPrimal } from '../ir/primitive.ts';
 import type { Primitive } from '../ir/primitive.ts';
@@ -79,7 +78,10 @@ const shapeOf = (x: Tensor | UndefinedPrimal): Shape => (x instanceof UndefinedP
 export const Conv: Primitive<ConvParams> = single<ConvParams>({
   name: 'conv',
   abstractEval: convAval,
-  lower: allocating(([x, w], [xa, wa], p, [out]) => [K.conv(x!, xa!.shape, w!, wa!.shape, out!.shape, p, out!.dtype)]),
+  lower: ([xa, wa], p, [out]) => {
+    const kernel = K.convKernel(xa!.shape, wa!.shape, out!.shape, p, out!.dtype);
+    return ([x, w], [y]) => kernel(x!, w!, y!);
+  },
   // d conv(x, w) = conv(dx, w) + conv(x, dw)
   jvp: defJvp(
     (t, [, w], _out, p) => conv(t, w!, p),

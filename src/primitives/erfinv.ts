@@ -5,7 +5,6 @@
  * own precision.
  */
 
-import { allocating } from '../ir/lowering.ts';
 import { notLinear } from '../ir/primitive.ts';
 import type { Primitive } from '../ir/primitive.ts';
 import * as K from '../kernels/index.ts';
@@ -25,7 +24,7 @@ export const ErfInv: Primitive<{}> = single<{}>({
     requireFloat('erfInv', x!);
     return x!;
   },
-  lower: allocating(([x]) => [K.erfInv(x as Float32Array | Float64Array)]),
+  lower: () => ([x], [out]) => K.erfInvInto(x as Float32Array | Float64Array, out as Float32Array | Float64Array),
   jvp: defJvp((t, _x, y) => mul(t, mul(filled([], y.dtype, Math.sqrt(Math.PI) / 2), exp(mul(y, y))))),
   transpose: notLinear,
   batch: ([x], [d]) => [erfInv(x!), d ?? null],

@@ -9,7 +9,6 @@
  * they never sit on a tangent path.
  */
 
-import { allocating } from '../ir/lowering.ts';
 import type { Aval, Primitive } from '../ir/primitive.ts';
 import { notLinear } from '../ir/primitive.ts';
 import * as K from '../kernels/index.ts';
@@ -51,7 +50,11 @@ export const Threefry2x32: Primitive<{}> = {
     const shape = broadcastAll('threefry2x32', avals);
     return [{ shape, dtype: 'int32' }, { shape, dtype: 'int32' }];
   },
-  lower: allocating((xs, avals, _p, [out]) => K.threefry2x32(xs as Int32Array[], avals.map((a) => a.shape), out!.shape)),
+  lower: (avals, _p, [out]) => {
+    const kernel = K.threefryKernel(avals.map((a) => a.shape), out!.shape);
+    return ([k0, k1, x0, x1], [y0, y1]) =>
+      kernel(k0 as Int32Array, k1 as Int32Array, x0 as Int32Array, x1 as Int32Array, y0 as Int32Array, y1 as Int32Array);
+  },
   jvp: (primals, _tangents, params) => [threefry2x32Raw(primals, params), [null, null]],
   transpose: notLinear,
   batch: (xs, dims) => {
@@ -75,7 +78,10 @@ export const Uint32Binary: Primitive<{ readonly op: K.Uint32Op }> = single<{ rea
     requireInt32(op, avals, 'operands');
     return { shape: broadcastAll(op, avals), dtype: 'int32' };
   },
-  lower: allocating(([x, y], [a, b], { op }, [out]) => [K.uint32Binary(op, x as Int32Array, a!.shape, y as Int32Array, b!.shape, out!.shape)]),
+  lower: ([a, b], { op }, [out]) => {
+    const kernel = K.uint32Kernel(op, a!.shape, b!.shape, out!.shape);
+    return ([x, y], [o]) => kernel(x as Int32Array, y as Int32Array, o as Int32Array);
+  },
   jvp: zeroJvp,
   transpose: notLinear,
   batch: (xs, dims, params) => [bind(Uint32Binary, batchFirst(xs, dims), params), 0],

@@ -4,7 +4,6 @@
  * too). Integer-valued, so its derivative is zero.
  */
 
-import { allocating } from '../ir/lowering.ts';
 import { notLinear } from '../ir/primitive.ts';
 import type { Primitive } from '../ir/primitive.ts';
 import * as K from '../kernels/index.ts';
@@ -26,7 +25,7 @@ export const Argsort: Primitive<{}> = single<{}>({
     }
     return { shape: x!.shape, dtype: 'int32' };
   },
-  lower: allocating(([x], [xa]) => [K.argsortLast(x!, xa!.shape)]),
+  lower: ([xa]) => ([x], [out]) => K.argsortInto(x!, xa!.shape, out as Int32Array),
   jvp: zeroJvp,
   transpose: notLinear,
   // The batch axis is moved to the front, so the sorted axis stays last.

@@ -16,6 +16,7 @@
 import { tensor } from '../ops/create.ts';
 import * as O from '../ops/index.ts';
 import { uint32Binary } from '../primitives/random.ts';
+import { gather } from '../primitives/indexing.ts';
 import { argsort } from '../primitives/sort.ts';
 import { arange, zeros } from '../tensor/create.ts';
 import { PuregradError } from '../tensor/errors.ts';
@@ -109,7 +110,7 @@ function shuffle(key: Tensor, x: Tensor): Tensor {
     const [next, sub] = splitN(k) as [Tensor, Tensor];
     // flipping the sign bit makes signed int32 order the unsigned order of the keys
     const order = argsort(uint32Binary('xor', bits(sub, [n]), signBit));
-    out = O.take(out, order, { axis: 0 });
+    out = gather(out, order, 0); // `order` is a permutation of 0 … n−1: no wrapping or range check needed
     k = next;
   }
   return out;
@@ -136,7 +137,7 @@ export function permutation(key: Tensor, x: number | Tensor, options: { readonly
   }
   const axis = normalizeAxis('random.permutation', options.axis ?? 0, x.rank);
   if (x.rank === 1) return shuffle(key, x);
-  return O.take(x, shuffle(key, arange(0, x.shape[axis]!, 1, 'int32')), { axis });
+  return gather(x, shuffle(key, arange(0, x.shape[axis]!, 1, 'int32')), axis);
 }
 
 export interface ChoiceOptions {
