@@ -48,18 +48,6 @@ export const scalarOpOf = (lowering: Lowering<never>): ScalarOp | undefined => (
 /** A lowering whose result is its first input's buffer (reshape, stopGradient). */
 export const aliasFirst: Lowering<unknown> = () => ({ alias: 0 });
 
-/**
- * The fallback lowering for a kernel that still allocates its results: run it
- * and copy each result into the output buffer the caller owns.
- */
-export const allocating =
-  <P>(run: (inputs: readonly Storage[], inAvals: readonly Aval[], params: P, outAvals: readonly Aval[]) => readonly Storage[]): Lowering<P> =>
-  (inAvals, params, outAvals) =>
-  (inputs, outputs) => {
-    const results = run(inputs, inAvals, params, outAvals);
-    for (let i = 0; i < outputs.length; i++) outputs[i]!.set(results[i]!);
-  };
-
 /** A fresh buffer for an aval. */
 export const bufferFor = (a: { readonly shape: readonly number[]; readonly dtype: DType }): Storage => allocate(a.dtype, sizeOf(a.shape));
 
