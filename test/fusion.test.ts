@@ -114,10 +114,45 @@ describe('fusion', () => {
       return [add(y, 1), y];
     };
     const c = compile(optimize(makeProgram(f)(ones([4]))));
-    expect(c.plan.toString()).toContain('out1:f32[4] = mul in0 2.0');
+    // One loop computes y once, stores it as the second output, and adds 1.
+    expect(c.plan.steps.length).toBe(1);
+    expect(c.plan.toString()).toContain('out0:f32[4] out1:f32[4] = add (mul in0 2.0 →out1) 1.0  (fused 2)');
     const [a, b] = c([tensor([1, 2, 3, 4])]);
     expect(a!.toArray()).toEqual([3, 5, 7, 9]);
     expect(b!.toArray()).toEqual([2, 4, 6, 8]);
+  });
+
+  it('runs a ReLU and its backward select as one loop, computing the shared values once', () => {
+    const f = (x: Tensor, b: Tensor, g: Tensor) => {
+      const h = add(x, b);
+      const mask = pg.greaterEqual(0, h);
+      const y = where(mask, 0, h);
+      return [y, where(mask, 0, mul(g, y))];
+    };
+    const xs: [Tensor, Tensor, Tensor] = [tensor([[1, -2, 0], [-0.5, 3, -1]]), tensor([0.5, 0.25, -0]), tensor([[2, 2, 2], [3, 3, 3]])];
+    const c = compile(optimize(makeProgram(f)(...xs)));
+    // h and the mask are each read twice inside the loop (%0, %1): computed once; y is an output, so it is stored.
+    expect(c.plan.toString()).toContain(
+      'out1:f32[2,3] out0:f32[2,3] = select %1=(greaterEqual 0.0 %0=(add in0 in1)) 0.0 (mul in2 (select %1 0.0 %0 →out0))  (fused 5)',
+    );
+    expect(c.plan.steps.length).toBe(1);
+    const unfused = withFusion(false, () => compile(optimize(makeProgram(f)(...xs))));
+    expect(unfused.plan.steps.length).toBe(5);
+    c(xs).forEach((t, i) => {
+      expect(sameBits(t, unfused(xs)[i]!)).toBe(true);
+      expect(sameBits(t, f(...xs)[i]!)).toBe(true);
+    });
+  });
+
+  it('does not fuse a value into a group when something before the group reads it', () => {
+    // m is read by the reduction, which the group rooted at the final sub depends on: m keeps its own step.
+    const f = (x: Tensor) => {
+      const m = mul(x, 3);
+      return sub(m, pg.sum(m));
+    };
+    const c = compile(optimize(makeProgram(f)(ones([3]))));
+    expect(c.plan.steps.map((s) => s.name)).toEqual(['mul', 'reduceSum', 'sub']);
+    expect(c([tensor([1, 2, 3])])[0]!.toArray()).toEqual([-15, -12, -9]);
   });
 
   it('rounds every float32 intermediate, as a stored buffer does', () => {
@@ -146,19 +181,16 @@ describe('fusion', () => {
     expect(fused.plan.toString()).toMatchInlineSnapshot(`
       "plan (in0:f32[4] in1:f32[2] in2:f32[3,4] in3:f32[4,2] in4:f32[8,3] in5:f32[8,2]) arena 9 buffers, 520 bytes
           t0:f32[8,4] = matmul in4 in2
-          t1:f32[8,4] = add t0 in0
-          t2:bool[8,4] = greaterEqual 0.0 t1
-          t0:f32[8,4] = select t2 0.0 t1
-          t3:f32[8,2] = matmul t0 in3
+          t1:f32[8,4] t2:bool[8,4] = select (greaterEqual 0.0 %0=(add t0 in0) →t2) 0.0 %0  (fused 3)
+          t3:f32[8,2] = matmul t1 in3
           0.0625:f32[1,1] = reshape[shape=(1,1)] 0.0625  (view)
-          t4:f32[8,2] = mul (sub (add t3 in1) in5) (broadcast 0.0625)  (fused 4)
-          t3:f32[8,2] = add t4 t4
-          t5:f32[2] = reduceSum[axes=(0)] t3
-          t6:f32[4,2] = matmul[transA=true] t0 t3
-          t0:f32[8,4] = matmul[transB=true] t3 in3
-          t1:f32[8,4] = select t2 0.0 t0
-          t7:f32[4] = reduceSum[axes=(0)] t1
-          t8:f32[3,4] = matmul[transA=true] in4 t1
+          t4:f32[8,2] = add %0=(mul (sub (add t3 in1) in5) (broadcast 0.0625)) %0  (fused 5)
+          t5:f32[2] = reduceSum[axes=(0)] t4
+          t6:f32[4,2] = matmul[transA=true] t1 t4
+          t1:f32[8,4] = matmul[transB=true] t4 in3
+          t0:f32[8,4] = select t2 0.0 t1
+          t7:f32[4] = reduceSum[axes=(0)] t0
+          t8:f32[3,4] = matmul[transA=true] in4 t0
           out0:f32[4] = sub in0 (mul t7 0.1)  (fused 2)
           out1:f32[2] = sub in1 (mul t5 0.1)  (fused 2)
           out2:f32[3,4] = sub in2 (mul t8 0.1)  (fused 2)

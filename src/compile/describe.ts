@@ -49,7 +49,9 @@ export function describePlan(plan: PlanLayout): string {
     if (s.fused === undefined) {
       lines.push(`    ${outs} = ${s.name}${params(s.params)} ${s.ins.map(named).join(' ')}`);
     } else {
-      const text = s.fused.text.replace(/\$(\d+)/g, (_, k: string) => named(s.ins[Number(k)]!));
+      const text = s.fused.text
+        .replace(/\$(\d+)/g, (_, k: string) => named(s.ins[Number(k)]!))
+        .replace(/@(\d+)/g, (_, k: string) => named(s.outs[Number(k)]!));
       lines.push(`    ${outs} = ${text}${s.fused.ops > 1 ? `  (fused ${s.fused.ops})` : ''}`);
     }
   });

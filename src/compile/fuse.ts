@@ -1,13 +1,14 @@
 /**
  * Fusion: chains of elementwise equations run as one generated loop.
  *
- * An equation whose lowering is tagged elementwise (`scalarOpOf`) is *inlined*
- * into its consumer when its result has no other reader — one use in one
- * equation, not a program output — the consumer is elementwise too, and the
- * result is as large as the consumer's (or it is a `broadcast`, which is only a
- * way of reading). Every elementwise equation that is not inlined is the *root*
- * of a group: a tree whose inner nodes are the inlined equations and whose
- * leaves are buffers (inputs, consts, arena slots) and scalar literals.
+ * Equations whose lowering is tagged elementwise (`scalarOpOf`) form *groups*
+ * (`planFusion`): a root, and the elementwise producers it pulls in — those
+ * as large as the root's result (or `broadcast`s, which are only a way of
+ * reading) whose every reader is in the group or runs after it. A member read
+ * only inside the group has no buffer; one read later, or a program output,
+ * is also stored by the group's loop. A group is a tree whose inner nodes are
+ * its members (a node read twice is one node, computed once) and whose leaves
+ * are buffers (inputs, consts, arena slots) and scalar literals.
  *
  * A group becomes one JavaScript function, generated once per plan with
  * `new Function`: a loop nest over the root's shape (axes collapsed as in
@@ -30,7 +31,7 @@ import type { Shape } from '../tensor/shape.ts';
 import { sizeOf, stridesOf } from '../tensor/shape.ts';
 import { storageOf } from '../tensor/tensor.ts';
 import { showLiteral } from '../ir/names.ts';
-import { numberSource, scalarExpression } from './scalar.ts';
+import { numberSource, scalarExpression, SELECT } from './scalar.ts';
 
 const fusionSettings = { enabled: true };
 
@@ -45,65 +46,126 @@ export function withFusion<T>(enabled: boolean, f: () => T): T {
   }
 }
 
-/** A fused node: an equation whose result is computed inside its consumer's loop. */
+/** A fused node: an equation whose result is computed inside its group's loop. */
 export interface FusedTree {
   readonly op: ScalarOp;
   readonly dtype: DType;
   readonly args: readonly (FusedTree | Atom)[];
+  /** Set when the node's value is also stored: the position of its buffer among the step's outputs (root: 0). */
+  readonly store?: number;
 }
 
-/** The equations of `program` that are fused into their consumers, and the op of every elementwise one. */
+/** The equations of `program` that are fused into a group rooted elsewhere, and the op of every elementwise one. */
 export interface Fusion {
   readonly inlined: ReadonlySet<Eqn>;
   readonly ops: ReadonlyMap<Eqn, ScalarOp>;
   readonly producer: ReadonlyMap<Var, Eqn>;
+  /** Per group root: the inlined members whose values are also stored (read after the group, or program outputs). */
+  readonly stored: ReadonlyMap<Eqn, readonly Eqn[]>;
+  /** The root of the group of each elementwise equation (a root is its own). */
+  readonly rootOf: ReadonlyMap<Eqn, Eqn>;
 }
 
-/** Decide which elementwise equations of `program` are inlined into their consumer. */
+/**
+ * Decide the groups of `program`. Walking backwards, every elementwise
+ * equation not yet in a group roots one, and pulls in the elementwise
+ * producers of its members' inputs while it can. A producer joins when its
+ * result is as large as the root's (or it is a `broadcast` read by the group
+ * alone) and every reader of its result is in the group or comes after the
+ * root. In the first case its value lives only inside the loop; in the second
+ * (or when it is a program output) the loop also stores it, so a value with
+ * several readers — a ReLU's pre-activation and mask — costs no extra pass.
+ * The group runs where its root stood: its leaves are all computed by then,
+ * and nothing before it reads what it stores.
+ */
 export function planFusion(program: Program): Fusion {
   const ops = new Map<Eqn, ScalarOp>();
   const producer = new Map<Var, Eqn>();
-  const uses = new Map<Var, number>();
-  const use = (a: Atom | null, n = 1) => {
-    if (a instanceof Var) uses.set(a, (uses.get(a) ?? 0) + n);
-  };
-  for (const eqn of program.eqns) {
+  const readers = new Map<Var, Eqn[]>();
+  const position = new Map<Eqn, number>();
+  program.eqns.forEach((eqn, k) => {
+    position.set(eqn, k);
     const op = eqn.outs.length === 1 ? scalarOpOf(eqn.prim.lower) : undefined;
     if (op !== undefined && fusionSettings.enabled) ops.set(eqn, op);
     for (const v of eqn.outs) producer.set(v, eqn);
-    for (const a of eqn.inputs) use(a);
-  }
-  for (const o of program.outputs) use(o, 2);
+    for (const a of eqn.inputs) if (a instanceof Var) readers.set(a, [...(readers.get(a) ?? []), eqn]);
+  });
+  const isOutput = new Set(program.outputs.filter((o): o is Var => o instanceof Var));
+  const rootOf = new Map<Eqn, Eqn>();
   const inlined = new Set<Eqn>();
-  for (const eqn of program.eqns) {
-    if (!ops.has(eqn)) continue;
-    const size = sizeOf(eqn.outs[0]!.aval.shape);
-    for (const a of eqn.inputs) {
-      if (!(a instanceof Var) || uses.get(a) !== 1) continue;
-      const p = producer.get(a);
-      if (p === undefined || !ops.has(p)) continue;
-      if (ops.get(p) === 'broadcast' || sizeOf(a.aval.shape) === size) inlined.add(p);
+  const stored = new Map<Eqn, Eqn[]>();
+  for (let k = program.eqns.length - 1; k >= 0; k--) {
+    const root = program.eqns[k]!;
+    if (!ops.has(root) || rootOf.has(root)) continue;
+    rootOf.set(root, root);
+    const size = sizeOf(root.outs[0]!.aval.shape);
+    const members = [root];
+    const keep: Eqn[] = [];
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const m of [...members]) {
+        for (const a of m.inputs) {
+          const p = a instanceof Var ? producer.get(a) : undefined;
+          if (p === undefined || !ops.has(p) || rootOf.has(p)) continue;
+          const rs = readers.get(a as Var) ?? [];
+          const inside = rs.every((r) => rootOf.get(r) === root);
+          const after = rs.every((r) => rootOf.get(r) === root || position.get(r)! > k);
+          const broadcast = ops.get(p) === 'broadcast';
+          if (broadcast ? !(inside && !isOutput.has(a as Var)) : sizeOf((a as Var).aval.shape) !== size || !after) continue;
+          rootOf.set(p, root);
+          members.push(p);
+          inlined.add(p);
+          if (!inside || isOutput.has(a as Var)) keep.push(p);
+          grew = true;
+        }
+      }
     }
+    if (keep.length > 0) stored.set(root, keep.sort((x, y) => position.get(x)! - position.get(y)!));
   }
-  return { inlined, ops, producer };
+  return { inlined, ops, producer, stored, rootOf };
 }
 
-/** The tree of the group rooted at `root`. */
+/** The tree of the group rooted at `root`: a node read twice is one object, computed once. */
 export function fusedTree(root: Eqn, fusion: Fusion): FusedTree {
+  const stored = fusion.stored.get(root) ?? [];
+  const nodes = new Map<Eqn, FusedTree>();
+  const node = (eqn: Eqn): FusedTree => {
+    let t = nodes.get(eqn);
+    if (t === undefined) {
+      const store = eqn === root ? 0 : stored.indexOf(eqn) + 1;
+      t = {
+        op: fusion.ops.get(eqn)!,
+        dtype: eqn.outs[0]!.aval.dtype,
+        args: eqn.inputs.map(arg),
+        ...(store > 0 ? { store } : {}),
+      };
+      nodes.set(eqn, t);
+    }
+    return t;
+  };
   const arg = (a: Atom): FusedTree | Atom => {
     const p = a instanceof Var ? fusion.producer.get(a) : undefined;
-    return p !== undefined && fusion.inlined.has(p) ? fusedTree(p, fusion) : a;
+    return p !== undefined && p !== root && fusion.rootOf.get(p) === root ? node(p) : a;
   };
-  return { op: fusion.ops.get(root)!, dtype: root.outs[0]!.aval.dtype, args: root.inputs.map(arg) };
+  return node(root);
 }
 
 /**
  * The buffer leaves of a tree (each variable once, in first-use order; literals
  * are compiled into the loop), the tree as text over `$k` for leaf k, and its
- * number of ops.
+ * number of ops. A stored node is marked `→@j` (output j of the step); a node
+ * read twice is shown once as `%n=(…)` and then as `%n`.
  */
 export function leavesOf(tree: FusedTree): { leaves: Var[]; text: string; ops: number } {
+  const refs = new Map<FusedTree, number>();
+  const count = (t: FusedTree | Atom): void => {
+    if (t instanceof Literal || t instanceof Var) return;
+    refs.set(t, (refs.get(t) ?? 0) + 1);
+    if (refs.get(t) === 1) t.args.forEach(count);
+  };
+  count(tree);
   const leaves: Var[] = [];
+  const labels = new Map<FusedTree, string>();
   let ops = 0;
   const show = (t: FusedTree | Atom): string => {
     if (t instanceof Literal) return showLiteral(t);
@@ -112,9 +174,17 @@ export function leavesOf(tree: FusedTree): { leaves: Var[]; text: string; ops: n
       if (k < 0) k = leaves.push(t) - 1;
       return `$${k}`;
     }
+    const label = labels.get(t);
+    if (label !== undefined) return label;
     ops++;
-    const inner = `${t.op} ${t.args.map(show).join(' ')}`;
-    return t === tree ? inner : `(${inner})`;
+    const inner = `${t.op} ${t.args.map(show).join(' ')}${t.store === undefined || t === tree ? '' : ` →@${t.store}`}`;
+    if (t === tree) return inner;
+    if (refs.get(t)! > 1) {
+      const name = `%${labels.size}`;
+      labels.set(t, name);
+      return `${name}=(${inner})`;
+    }
+    return `(${inner})`;
   };
   const text = show(tree);
   return { leaves, text, ops };
@@ -124,7 +194,8 @@ const factories = new Map<string, () => Kernel>();
 
 /**
  * The kernel of a group: reads the leaves (in `leavesOf` order, as buffers)
- * and writes the root's buffer of `shape`.
+ * and writes the root's buffer of `shape`, then the buffers of its stored
+ * nodes (outputs 1, 2, … in `store` order; each as large as the root's).
  */
 export function fusedKernel(tree: FusedTree, leaves: readonly Var[], shape: Shape): Kernel {
   const strides = leaves.map((l) => broadcastStrides(l.aval.shape, shape));
@@ -134,6 +205,8 @@ export function fusedKernel(tree: FusedTree, leaves: readonly Var[], shape: Shap
   const consts: string[] = [];
   let next = 0;
   const literals = new Map<Literal, string>();
+  const computed = new Map<FusedTree, string>();
+  let outputs = 1;
   const emit = (t: FusedTree | Atom): string => {
     if (t instanceof Literal) {
       let name = literals.get(t);
@@ -149,6 +222,8 @@ export function fusedKernel(tree: FusedTree, leaves: readonly Var[], shape: Shap
       const k = leaves.indexOf(t);
       return `a${k}[p${k + 1}_${rank - 1}]`;
     }
+    const done = computed.get(t);
+    if (done !== undefined) return done;
     const args = t.args.map((a) => {
       const e = emit(a);
       if (a instanceof Var) {
@@ -160,12 +235,17 @@ export function fusedKernel(tree: FusedTree, leaves: readonly Var[], shape: Shap
     });
     const name = `v${next++}`;
     lines.push(`const ${name} = ${scalarExpression(t.op, args, t.dtype)};`);
+    if (t.store !== undefined && t !== tree) {
+      lines.push(`o${t.store}[p0_${rank - 1}] = ${name};`);
+      outputs = Math.max(outputs, t.store + 1);
+    }
+    computed.set(t, name);
     return name;
   };
   const result = emit(tree);
   const operands = walk.strides.length;
   // One loop per collapsed axis; operand k's offset at depth d is p{k}_{d}, starting from its offset at depth d - 1.
-  let body = [...lines, `o[p0_${rank - 1}] = ${result};`].join(' ');
+  let body = [...lines, `o0[p0_${rank - 1}] = ${result};`].join(' ');
   for (let d = rank - 1; d >= 0; d--) {
     const init: string[] = [`i${d} = 0`];
     const step: string[] = [`i${d}++`];
@@ -177,7 +257,9 @@ export function fusedKernel(tree: FusedTree, leaves: readonly Var[], shape: Shap
     body = `for (let ${init.join(', ')}; i${d} < ${walk.shape[d]}; ${step.join(', ')}) { ${body} }`;
   }
   const reads = leaves.map((_, k) => `const a${k} = ins[${k}];`).join(' ');
-  const source = `${consts.join(' ')} return (ins, outs) => { const o = outs[0]; ${reads} ${body} };`;
+  if (body.includes(`${SELECT}[`)) consts.push(`const ${SELECT} = new Float64Array(2);`);
+  const writes = Array.from({ length: outputs }, (_, j) => `const o${j} = outs[${j}];`).join(' ');
+  const source = `${consts.join(' ')} return (ins, outs) => { ${writes} ${reads} ${body} };`;
   let factory = factories.get(source);
   if (factory === undefined) {
     factory = new Function(source) as () => Kernel;

@@ -169,10 +169,13 @@ export function planProgram(program: Program): Plan {
       const { leaves, text, ops } = leavesOf(tree);
       const ins = leaves.map(atom);
       const kernel = fusedKernel(tree, leaves, eqn.outs[0]!.aval.shape);
-      const out = newClass(eqn.outs[0]!.aval, 'produced');
-      classOf.set(eqn.outs[0]!, out);
+      const outs = [eqn, ...(fusion.stored.get(eqn) ?? [])].map((e) => {
+        const c = newClass(e.outs[0]!.aval, 'produced');
+        classOf.set(e.outs[0]!, c);
+        return c;
+      });
       for (const c of ins) lastRead[c] = lowered.length;
-      lowered.push({ kernel, ins, outs: [out], name: eqn.prim.name, params: eqn.params, fused: { text, ops } });
+      lowered.push({ kernel, ins, outs, name: eqn.prim.name, params: eqn.params, fused: { text, ops } });
       continue;
     }
     const ins = eqn.inputs.map(atom);

@@ -10,7 +10,8 @@
  * (`!== 0`). `convert` writes that store as an expression, so a fused
  * intermediate holds the very value its buffer would have held. The two
  * exceptions follow the kernels: int32 `mul` is `Math.imul` (exact wrapping),
- * and comparisons produce 0/1 directly.
+ * and comparisons produce 0/1 directly. Booleans become 0/1 with unary `+`,
+ * which V8 compiles without a branch (`?:` on a random condition mispredicts).
  */
 
 import type { ScalarOp } from '../ir/lowering.ts';
@@ -41,6 +42,15 @@ const BINARY: Readonly<Record<string, (a: string, b: string) => string>> = {
   maximum: (a, b) => `Math.max(${a}, ${b})`,
 };
 
+/**
+ * The name of a two-element Float64Array that a generated function declares
+ * for `select`. A condition that varies unpredictably (a ReLU mask) makes a
+ * branch or `?:` mispredict half the time (~4 ns an element on this CPU);
+ * storing both candidates and loading the one the condition indexes has no
+ * branch. A float64 slot holds any value of any dtype exactly.
+ */
+export const SELECT = 'sel';
+
 const COMPARISON: Readonly<Record<string, string>> = { greater: '>', greaterEqual: '>=', equal: '===', notEqual: '!==' };
 
 /** `e` (a double) as stored into a buffer of `dtype`. */
@@ -53,7 +63,7 @@ export function convert(e: string, dtype: DType): string {
     case 'int32':
       return `(${e}) | 0`;
     case 'bool':
-      return `(${e}) !== 0 ? 1 : 0`;
+      return `+((${e}) !== 0)`;
   }
 }
 
@@ -61,8 +71,8 @@ export function convert(e: string, dtype: DType): string {
 export function scalarExpression(op: ScalarOp, args: readonly string[], out: DType): string {
   const [a, b, c] = args as [string, string, string];
   const cmp = COMPARISON[op];
-  if (cmp !== undefined) return `${a} ${cmp} ${b} ? 1 : 0`;
-  if (op === 'select') return `${a} !== 0 ? ${b} : ${c}`;
+  if (cmp !== undefined) return `+(${a} ${cmp} ${b})`;
+  if (op === 'select') return `(${SELECT}[1] = ${b}, ${SELECT}[0] = ${c}, ${SELECT}[+(${a} !== 0)])`;
   if (op === 'mul' && out === 'int32') return `Math.imul(${a}, ${b})`;
   const unary = UNARY[op];
   if (unary !== undefined) return op === 'broadcast' ? a : convert(unary(a), out);
