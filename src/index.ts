@@ -16,6 +16,7 @@ export { arange, eye, full, linspace, ones, scalar, zeros } from './tensor/creat
 export { tensor } from './ops/create.ts';
 export type { TensorLike, TensorOptions } from './tensor/create.ts';
 export { ConcretizationError, PuregradError } from './tensor/errors.ts';
+export { setThreads } from './kernels/threads.ts';
 export * from './ops/index.ts';
 export { grad, jvp, makeProgram, valueAndGrad, vjp } from './transforms/api.ts';
 export type { GradOf, GradOptions } from './transforms/api.ts';

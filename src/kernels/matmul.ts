@@ -7,7 +7,8 @@
  * Two implementations, one arithmetic. Float32 and float64 products of more
  * than a few hundred multiply-adds run in the generated WebAssembly SIMD
  * kernel (`./wasm/`); everything else, and every product where WebAssembly
- * SIMD is missing, runs in the TypeScript loop below. Both compute each
+ * SIMD is missing, runs in the TypeScript loop below (a large product is
+ * also split across worker threads, `./threads.ts`). Both compute each
  * output element the same way: c = 0, then for p = 0, 1, …, k−1 in order,
  * c ← c + a(i, p)·b(p, j), with the product and the sum each rounded to the
  * output dtype (no fused multiply-add, no split of k into partial sums). So

@@ -141,6 +141,7 @@ export class FunctionBuilder {
   }
 
   finish(): FunctionCode {
-    return { name: this.name, params: this.params, results: this.results, locals: [...this.extra], code: [...this.code] };
+    const { name, params, results } = this;
+    return { name, params, results, locals: [...this.extra], code: [...this.code] };
   }
 }

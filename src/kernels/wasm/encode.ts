@@ -23,7 +23,7 @@ export const Op = {
   i32Const: 0x41,
   i32Eqz: 0x45, i32Eq: 0x46, i32Ne: 0x47, i32LtS: 0x48, i32LtU: 0x49, i32GtS: 0x4a, i32GtU: 0x4b,
   i32LeS: 0x4c, i32LeU: 0x4d, i32GeS: 0x4e, i32GeU: 0x4f,
-  i32Add: 0x6a, i32Sub: 0x6b, i32Mul: 0x6c, i32DivU: 0x6e, i32RemU: 0x70, i32And: 0x71,
+  i32Add: 0x6a, i32Sub: 0x6b, i32Mul: 0x6c, i32DivU: 0x6e, i32RemU: 0x70, i32And: 0x71, i32Or: 0x72,
 } as const;
 
 /** SIMD opcodes, each written after the 0xfd prefix as an unsigned LEB128. */
@@ -75,17 +75,32 @@ export interface FunctionCode {
   readonly results: readonly ValType[];
   readonly locals: readonly ValType[];
   readonly code: readonly number[];
+  /** Whether the module exports it under its name (default true); helpers called only from inside need not be. */
+  readonly exported?: boolean;
+}
+
+/** The imported memory's upper limit in 64 KiB pages, and whether it is shared between threads (which needs one). */
+export interface SharedLimits {
+  readonly maxPages: number;
+  readonly shared: true;
 }
 
 /**
  * A module importing one memory as `env.memory` (at least `minPages` pages of
- * 64 KiB) and exporting every function under its name. Each function gets its
- * own type entry; they are few.
+ * 64 KiB; shared and bounded by `maxPages` when `limits` is given) and
+ * exporting every function under its name unless it is marked internal. Each function gets its own type
+ * entry; they are few.
  */
-export function encodeModule(funcs: readonly FunctionCode[], minPages: number): Uint8Array<ArrayBuffer> {
+export function encodeModule(
+  funcs: readonly FunctionCode[], minPages: number, limits?: SharedLimits,
+): Uint8Array<ArrayBuffer> {
   const types = funcs.map((f) => [0x60, ...vec(f.params.map((t) => [t])), ...vec(f.results.map((t) => [t]))]);
-  const imports = [[...name('env'), ...name('memory'), 0x02, 0x00, ...uleb(minPages)]];
-  const exports = funcs.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]);
+  // Limits flag 0x00: minimum only; 0x03: shared, minimum and maximum.
+  const memoryType = limits === undefined
+    ? [0x00, ...uleb(minPages)]
+    : [0x03, ...uleb(minPages), ...uleb(limits.maxPages)];
+  const imports = [[...name('env'), ...name('memory'), 0x02, ...memoryType]];
+  const exports = funcs.flatMap((f, i) => (f.exported === false ? [] : [[...name(f.name), 0x00, ...uleb(i)]]));
   const bodies = funcs.map((f) => {
     const locals = runs(f.locals).map(([count, t]) => [...uleb(count), t]);
     const body = [...vec(locals), ...f.code, Op.end];

@@ -16,10 +16,13 @@
  * - `macro` runs the micro-kernel over every tile of a packed mc × kc block of
  *   A against a packed kc × nc block of B, accumulating into C. Tiles that
  *   stick out of C are computed in a scratch tile and copied back.
+ * - `gemm` is the cache-blocked driver over a batch of products: it packs and
+ *   calls `macro`, so that one call computes any rectangle of C (the unit of
+ *   work a thread receives).
  */
 
 import { FunctionBuilder } from './body.ts';
-import type { FunctionCode } from './encode.ts';
+import type { FunctionCode, SharedLimits } from './encode.ts';
 import { encodeModule, I32, Op, Simd, V128 } from './encode.ts';
 
 /** The register tile of one float width. */
@@ -188,14 +191,67 @@ function macro(t: Tile, microIndex: number): FunctionCode {
   return f.finish();
 }
 
-/** Function names of the module, in index order. */
-export const GEMM_EXPORTS = [
-  'micro_f32', 'micro_f64', 'packA_f32', 'packB_f32', 'macro_f32', 'packA_f64', 'packB_f64', 'macro_f64',
-] as const;
+/** Cache blocking, in elements: a kc-deep slice of B and an mc × kc block of A (L1/L2-sized). */
+export const BLOCKS: { readonly f32: Block; readonly f64: Block } = {
+  f32: { kc: 256, mc: 128 },
+  f64: { kc: 128, mc: 128 },
+};
+export interface Block {
+  readonly kc: number;
+  readonly mc: number;
+}
 
-/** The bytes of the module: the functions of GEMM_EXPORTS over an imported memory of at least `minPages`. */
-export function gemmModuleBytes(minPages: number): Uint8Array<ArrayBuffer> {
+/**
+ * gemm(a, b, c, m, n, k, asx, asp, bsx, bsp, ldc, ap, bp, scratch, batch, aStep, bStep, cStep):
+ * for each of `batch` products (operand and result pointers advancing by the
+ * byte steps), C (m × n, row stride ldc) += op(A) · op(B), where element (i, p)
+ * of A is at a + i·asx + p·asp and (p, j) of B at b + p·bsp + j·bsx. Blocked
+ * as GotoBLAS: B packed once per kc-slice (once for the whole batch when it is
+ * shared, bStep = 0, and k fits one slice), A once per (slice, mc rows). The
+ * order in k is the same for every block of C, so any split of C's rows or
+ * columns between callers gives the same bits.
+ */
+function driver(
+  t: Tile, block: Block, fn: { readonly packA: number; readonly packB: number; readonly macro: number },
+): FunctionCode {
+  const f = new FunctionBuilder(`gemm_${t.suffix}`, Array.from({ length: 18 }, () => I32));
+  const [a, b, c, m, n, k, asx, asp, bsx, bsp, ldc, ap, bp, scratch, batch, aStep, bStep, cStep] =
+    Array.from({ length: 18 }, (_, i) => i);
+  const [ti, pc, ic, kc, mc] = Array.from({ length: 5 }, () => f.local(I32));
+  f.forRange(ti!, 0, batch, 1, () => {
+    f.forRange(pc!, 0, k, block.kc, () => {
+      f.get(k).get(pc!).op(Op.i32Sub).set(kc!);
+      f.get(kc!).i32(block.kc).op(Op.i32GtS).ifThen(() => f.i32(block.kc).set(kc!));
+      // Pack B unless a shared B already sits packed (t > 0, one slice).
+      f.get(ti!).op(Op.i32Eqz).get(bStep).op(Op.i32Or).get(k).i32(block.kc).op(Op.i32GtS).op(Op.i32Or).ifThen(() => {
+        f.get(b).get(pc!).get(bsp).op(Op.i32Mul).op(Op.i32Add).get(bsx).get(bsp).get(n).get(kc!).get(bp).call(fn.packB);
+      });
+      f.forRange(ic!, 0, m, block.mc, () => {
+        f.get(m).get(ic!).op(Op.i32Sub).set(mc!);
+        f.get(mc!).i32(block.mc).op(Op.i32GtS).ifThen(() => f.i32(block.mc).set(mc!));
+        f.get(a).get(ic!).get(asx).op(Op.i32Mul).op(Op.i32Add).get(pc!).get(asp).op(Op.i32Mul).op(Op.i32Add);
+        f.get(asx).get(asp).get(mc!).get(kc!).get(ap).call(fn.packA);
+        f.get(ap).get(bp).get(c).get(ic!).get(ldc).op(Op.i32Mul).op(Op.i32Add);
+        f.get(mc!).get(n).get(kc!).get(ldc).get(scratch).call(fn.macro);
+      });
+    });
+    f.inc(a, { local: aStep }).inc(b, { local: bStep }).inc(c, { local: cStep });
+  });
+  return f.finish();
+}
+
+/** The exported functions: one blocked driver per float width (the helpers they call stay internal). */
+export const GEMM_EXPORTS = ['gemm_f32', 'gemm_f64'] as const;
+
+/**
+ * The bytes of the module: the drivers of GEMM_EXPORTS and their helpers over
+ * an imported memory of at least `minPages` (shared and bounded when `limits`
+ * is given).
+ */
+export function gemmModuleBytes(minPages: number, limits?: SharedLimits): Uint8Array<ArrayBuffer> {
   const { f32, f64 } = TILES;
+  const internal = (f: FunctionCode): FunctionCode => ({ ...f, exported: false });
+  // Function indices: micro 0–1, then packA, packB, macro per width (2–4 for f32, 5–7 for f64), drivers 8–9.
   return encodeModule([
     micro(f32),
     micro(f64),
@@ -205,5 +261,8 @@ export function gemmModuleBytes(minPages: number): Uint8Array<ArrayBuffer> {
     pack(f64, f64.mr, 'packA_f64'),
     pack(f64, tileCols(f64), 'packB_f64'),
     macro(f64, 1),
-  ], minPages);
+  ].map(internal).concat([
+    driver(f32, BLOCKS.f32, { packA: 2, packB: 3, macro: 4 }),
+    driver(f64, BLOCKS.f64, { packA: 5, packB: 6, macro: 7 }),
+  ]), minPages, limits);
 }
