@@ -53,7 +53,11 @@ export const bufferFor = (a: { readonly shape: readonly number[]; readonly dtype
 
 /** Eager evaluation of a primitive on concrete tensors: allocate the outputs, lower, run. */
 export function evalLowered(prim: Primitive, inputs: readonly Tensor[], params: object, outAvals: readonly Aval[]): Tensor[] {
-  const lowered = prim.lower(inputs, params, outAvals);
+  return runLowered(prim.lower(inputs, params, outAvals), inputs, outAvals);
+}
+
+/** Run a lowered primitive on concrete tensors: its results in fresh buffers (or, for an alias, its input's). */
+export function runLowered(lowered: Lowered, inputs: readonly Tensor[], outAvals: readonly Aval[]): Tensor[] {
   if (isAlias(lowered)) {
     const a = outAvals[0]!;
     return [fromStorage(a.shape, a.dtype, storageOf(inputs[lowered.alias]!))];

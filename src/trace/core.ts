@@ -16,10 +16,10 @@
  * among small scalars (inputs of one element, scalar results) fold on the spot.
  */
 
-import { evalLowered } from '../ir/lowering.ts';
 import type { Aval, Primitive } from '../ir/primitive.ts';
 import { PuregradError } from '../tensor/errors.ts';
 import { Tensor } from '../tensor/tensor.ts';
+import { evalEager } from './eager.ts';
 
 export abstract class Trace {
   constructor(readonly main: MainTrace) {}
@@ -64,7 +64,7 @@ class EvalTrace extends Trace {
     throw new Error(`internal: the eval trace cannot lift ${String(x)}`);
   }
   process(prim: Primitive, inputs: readonly Tensor[], params: object, outs: readonly Aval[]): readonly Tensor[] {
-    return evalLowered(prim, inputs, params, outs);
+    return evalEager(prim, inputs, params, outs);
   }
 }
 
@@ -137,7 +137,7 @@ function traceFor(inputs: readonly Tensor[], outs: readonly Aval[]): Trace | und
 export function bindMulti<P extends object>(prim: Primitive<P>, inputs: readonly Tensor[], params: P): readonly Tensor[] {
   const outs = prim.abstractEval(inputs, params);
   const trace = traceFor(inputs, outs);
-  if (trace === undefined) return evalLowered(prim, inputs, params, outs);
+  if (trace === undefined) return evalEager(prim, inputs, params, outs);
   return trace.process(prim, inputs.map((x) => fullRaise(trace, x)), params, outs);
 }
 
