@@ -4,6 +4,7 @@
  * the jitted contender is pinned to one thread and a second one uses every core.
  */
 
+import { threadsReady } from '../../src/kernels/threads.ts';
 import * as pg from '../../src/index.ts';
 import type { DType, Tensor } from '../../src/index.ts';
 import type { Layer, MlpData } from '../data.ts';
@@ -136,7 +137,11 @@ export function puregradContenders(cores: number): Contender[] {
       contender('puregrad eager', identity, undefined, { hvp }),
     ];
   }
-  const threads = (n: number) => async () => setThreads(n);
+  // Workers start asynchronously: wait until they are up, so the first timed products already split.
+  const threads = (n: number) => async () => {
+    setThreads(n);
+    if (n > 1) await threadsReady();
+  };
   return [
     contender('puregrad jit 1T', jitted, threads(1), { firstCall }),
     ...(cores > 1 ? [contender(`puregrad jit ${cores}T`, jitted, threads(cores))] : []),

@@ -190,7 +190,9 @@ export function leavesOf(tree: FusedTree): { leaves: Var[]; text: string; ops: n
   return { leaves, text, ops };
 }
 
+/** Generated kernel factories by source text; bounded, oldest first out (a Map keeps insertion order). */
 const factories = new Map<string, () => Kernel>();
+const MAX_FACTORIES = 2048;
 
 /**
  * The kernel of a group: reads the leaves (in `leavesOf` order, as buffers)
@@ -263,6 +265,7 @@ export function fusedKernel(tree: FusedTree, leaves: readonly Var[], shape: Shap
   let factory = factories.get(source);
   if (factory === undefined) {
     factory = new Function(source) as () => Kernel;
+    if (factories.size >= MAX_FACTORIES) factories.delete(factories.keys().next().value!);
     factories.set(source, factory);
   }
   return factory();
