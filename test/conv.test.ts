@@ -16,12 +16,13 @@ import { assertLaw } from '../laws/harness.ts';
 import { allClose } from '../laws/numeric.ts';
 import { sharedWeightsSumGradients } from '../laws/teaching.ts';
 import type { Tensor } from '../src/index.ts';
-import { conv, grad, jit, mean, nn, ones, PuregradError, random, reshape, stack, sum, tensor, tree, vmap, zeros } from '../src/index.ts';
+import { conv, grad, jit, mean, nn, ones, random, reshape, stack, sum, tensor, tree, vmap, zeros } from '../src/index.ts';
 import { setMatmulKernel } from '../src/kernels/matmul.ts';
 import { resolvePadding } from '../src/ops/conv.ts';
 import { registry } from '../src/primitives/registry.ts';
 import { bind } from '../src/trace/core.ts';
 import { domains } from './domains.ts';
+import { expectOpError } from './support.ts';
 
 interface Geometry {
   readonly strides: readonly number[];
@@ -347,17 +348,7 @@ describe('nn.conv2d', () => {
 });
 
 describe('bad input', () => {
-  const err = (f: () => unknown, op: string, text: RegExp) => {
-    let caught: unknown;
-    try {
-      f();
-    } catch (e) {
-      caught = e;
-    }
-    expect(caught).toBeInstanceOf(PuregradError);
-    expect((caught as PuregradError).op).toBe(op);
-    expect((caught as PuregradError).message).toMatch(text);
-  };
+  const err = expectOpError;
 
   it('names conv, the shapes and the fix', () => {
     err(() => conv(zeros([4, 3]), zeros([2, 3, 1])), 'conv', /\[4,3\].*\[batch, \.\.\.spatial, inC\].*expandDims/);

@@ -14,30 +14,12 @@ import type { Tensor } from '../src/index.ts';
 import type { MatmulKernel, MatmulSpec } from '../src/kernels/index.ts';
 import { matmul as kernelMatmul, matmulInto, setMatmulKernel, wasmMatmulAvailable } from '../src/kernels/index.ts';
 import { gemmModuleSize } from '../src/kernels/wasm/runtime.ts';
+import type { MatmulCase } from './support.ts';
+import { uniforms } from './support.ts';
 
 afterEach(() => setMatmulKernel('auto'));
 
-/** A seeded generator (mulberry32) of uniforms in [-1, 1), scaled by powers of two to vary magnitudes. */
-function uniforms(seed: number) {
-  let s = seed >>> 0;
-  return (): number => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return (((t ^ (t >>> 14)) >>> 0) / 2 ** 32) * 2 - 1;
-  };
-}
-
-interface Case {
-  readonly batch: number;
-  readonly m: number;
-  readonly k: number;
-  readonly n: number;
-  readonly transA: boolean;
-  readonly transB: boolean;
-  readonly aShared: boolean;
-  readonly bShared: boolean;
-}
+type Case = MatmulCase;
 
 /** Element (i, p) of matrix t of A and (p, j) of B through the flags and batch strides of `c`. */
 const at = (c: Case) => ({

@@ -6,20 +6,11 @@
 
 import { concatAll } from 'fp-ts/Monoid';
 import { describe, expect, it } from 'vitest';
-import { add, Tensor, grad, jit, mean, mul, optim, PuregradError, scalar, slice, square, squeeze, stack, sub, sum, tensor, tree, vmap } from '../src/index.ts';
+import { add, Tensor, grad, jit, mean, mul, optim, scalar, slice, square, squeeze, stack, sub, sum, tensor, tree, vmap } from '../src/index.ts';
+import { expectOpError } from './support.ts';
 
 const f64 = (x: number[] | number[][]) => tensor(x, { dtype: 'float64' });
-const raises = (f: () => unknown, op: string, fragment: string) => {
-  let caught: unknown;
-  try {
-    f();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(PuregradError);
-  expect((caught as PuregradError).op).toBe(op);
-  expect((caught as PuregradError).message).toContain(fragment);
-};
+const raises = expectOpError;
 
 describe('state', () => {
   it('is a frozen tree of tensors; step counts are int32 scalars', () => {

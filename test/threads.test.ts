@@ -16,28 +16,10 @@ import type { MatmulKernel, MatmulSpec } from '../src/kernels/index.ts';
 import { matmulInto, setMatmulKernel } from '../src/kernels/index.ts';
 import { setAdaptive, threadedDispatches, threadsReady } from '../src/kernels/threads.ts';
 import { THREAD_MIN_WORK } from '../src/kernels/wasm/runtime.ts';
+import type { MatmulCase } from './support.ts';
+import { uniforms } from './support.ts';
 
-/** A seeded generator (mulberry32) of uniforms in [-1, 1). */
-function uniforms(seed: number) {
-  let s = seed >>> 0;
-  return (): number => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return (((t ^ (t >>> 14)) >>> 0) / 2 ** 32) * 2 - 1;
-  };
-}
-
-interface Case {
-  readonly batch: number;
-  readonly m: number;
-  readonly k: number;
-  readonly n: number;
-  readonly transA: boolean;
-  readonly transB: boolean;
-  readonly aShared: boolean;
-  readonly bShared: boolean;
-}
+type Case = MatmulCase;
 
 // Each above the threshold: m ≥ n splits rows, m < n columns, a batch of 3 (with 3 threads) the batch;
 // a shared B with a plain A folds the batch into the rows first.
