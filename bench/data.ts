@@ -89,11 +89,31 @@ export interface MatmulData {
   readonly b: Float32Array;
 }
 
+/**
+ * The RNN workload: h_t = tanh(x_t Wx + h_{t-1} Wh + b) from h_0 = 0 over a sequence, float32,
+ * loss = mean((h_T − target)²) over the last hidden state.
+ */
+export interface RnnData {
+  readonly input: number;
+  readonly hidden: number;
+  readonly length: number;
+  readonly batch: number;
+  /** The sequence [length, batch, input], uniform in [-1, 1). */
+  readonly xs: Float32Array;
+  /** Input weights [input, hidden]; recurrent weights [hidden, hidden]; bias [hidden]. */
+  readonly wx: Float32Array;
+  readonly wh: Float32Array;
+  readonly b: Float32Array;
+  /** The target of the last hidden state [batch, hidden], uniform in [-0.5, 0.5). */
+  readonly target: Float32Array;
+}
+
 export interface BenchData {
   readonly seed: number;
   readonly mlp: MlpData;
   readonly xor: XorData;
   readonly matmul: MatmulData;
+  readonly rnn: RnnData;
 }
 
 /** Everything the workloads use, from one seed, in a fixed order of draws. */
@@ -117,5 +137,17 @@ export function makeData(seed: number): BenchData {
   };
   const n = 512;
   const matmul: MatmulData = { n, a: gen.uniforms(n * n, -1, 1), b: gen.uniforms(n * n, -1, 1) };
-  return { seed, mlp, xor, matmul };
+  // Drawn last, so that adding this workload left the other workloads' numbers unchanged.
+  const [input, hidden, length, rnnBatch] = [32, 64, 50, 16];
+  const inputLayer = layer(gen, input, hidden);
+  const rnn: RnnData = {
+    input, hidden, length, batch: rnnBatch,
+    xs: gen.uniforms(length * rnnBatch * input, -1, 1),
+    wx: inputLayer.w,
+    // Recurrent weights at a small scale (spectral radius well below 1), so the state neither saturates nor vanishes.
+    wh: gen.uniforms(hidden * hidden, -0.15, 0.15),
+    b: inputLayer.b,
+    target: gen.uniforms(rnnBatch * hidden, -0.5, 0.5),
+  };
+  return { seed, mlp, xor, matmul, rnn };
 }

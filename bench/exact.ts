@@ -25,7 +25,7 @@
  * smallest |pre-activation|, so a reader can see that the masks are stable.
  */
 
-import type { MlpData } from './data.ts';
+import type { MlpData, RnnData } from './data.ts';
 
 /** C[m, n] = op(A) op(B) in float64, with op = transpose where asked; row-major throughout. */
 function matmul64(
@@ -136,4 +136,17 @@ export function relativeError(got: ArrayLike<number>, want: ArrayLike<number>): 
     den += want[i]! ** 2;
   }
   return Math.sqrt(num / den);
+}
+
+/** The RNN workload's loss, mean((h_T − target)²), run forward in float64 from the same float32 inputs. */
+export function exactRnnLoss(d: RnnData): number {
+  const { input, hidden, length, batch } = d;
+  let h = new Float64Array(batch * hidden);
+  for (let t = 0; t < length; t++) {
+    const x = d.xs.subarray(t * batch * input, (t + 1) * batch * input);
+    const a = matmul64(x, d.wx, batch, input, hidden);
+    const r = matmul64(h, d.wh, batch, hidden, hidden);
+    h = a.map((v, i) => Math.tanh(v + r[i]! + d.b[i % hidden]!));
+  }
+  return h.reduce((s, v, i) => s + (v - d.target[i]!) ** 2, 0) / h.length;
 }

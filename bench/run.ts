@@ -1,8 +1,9 @@
 /**
- * `npm run bench`: the six workloads of ../shared/PERF.md for puregrad (the
- * working tree's public API) and, in the same process, jax-js (wasm, jit) and
- * TensorFlow.js (wasm and cpu backends). Prints a table per workload and the
- * targets, and writes bench/RESULTS.md. See bench/README.md.
+ * `npm run bench`: the six workloads of ../shared/PERF.md and a scan-vs-unrolled
+ * RNN (issue 8) for puregrad (the working tree's public API) and, in the same
+ * process, jax-js (wasm, jit) and TensorFlow.js (wasm and cpu backends).
+ * Prints a table per workload and the targets, and writes bench/RESULTS.md.
+ * See bench/README.md.
  *
  *   npm run bench
  *   npm run bench -- --quick --only mlp,matmul
@@ -24,10 +25,11 @@ import { printSection, printTargets, resultsMarkdown } from './report.ts';
 import type { Workload } from './workloads/context.ts';
 import { hvp, matmul } from './workloads/numerics.ts';
 import { firstCall, memory } from './workloads/process.ts';
+import { rnn } from './workloads/recurrent.ts';
 import { mlp, xor } from './workloads/training.ts';
 
 // firstcall runs first, so that its first sample is the process's first jitted call (cold code).
-const WORKLOADS: Record<string, Workload> = { firstcall: firstCall, mlp, xor, matmul, hvp, memory };
+const WORKLOADS: Record<string, Workload> = { firstcall: firstCall, mlp, xor, matmul, hvp, rnn, memory };
 const PEERS = ['jax', 'tfjs-wasm', 'tfjs-cpu'] as const;
 
 const USAGE = `npm run bench -- [options]

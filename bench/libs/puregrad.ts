@@ -7,10 +7,10 @@
 import { threadsReady } from '../../src/kernels/threads.ts';
 import * as pg from '../../src/index.ts';
 import type { DType, Tensor } from '../../src/index.ts';
-import type { Layer, MlpData } from '../data.ts';
-import type { Case, Contender, HvpCase } from './types.ts';
+import type { Layer, MlpData, RnnData } from '../data.ts';
+import type { Case, Contender, HvpCase, RnnCase, RnnOutput } from './types.ts';
 
-const { add, grad, jit, jvp, matmul, mul, nn, sub, sum, tensor, tree, valueAndGrad } = pg;
+const { add, grad, jit, jvp, matmul, mul, nn, reshape, scan, slice, sub, sum, tanh, tensor, tree, valueAndGrad, zeros } = pg;
 
 type Mlp = { readonly w1: Tensor; readonly b1: Tensor; readonly w2: Tensor; readonly b2: Tensor; readonly w3: Tensor; readonly b3: Tensor };
 type Xor = { readonly w1: Tensor; readonly b1: Tensor; readonly w2: Tensor; readonly b2: Tensor };
@@ -124,6 +124,45 @@ function firstCall(d: MlpData): () => number {
   return () => jit(sgdStep(mlpLoss, d.lr))(p, x, labels)[1].item();
 }
 
+type Rnn = { readonly wx: Tensor; readonly wh: Tensor; readonly b: Tensor };
+
+/** One step of the tanh RNN: h' = tanh(x Wx + h Wh + b). */
+const rnnCell = (p: Rnn, h: Tensor, x: Tensor): Tensor => tanh(add(add(matmul(x, p.wx), matmul(h, p.wh)), p.b));
+
+/** The loss with `scan` over the leading (time) axis of xs [length, batch, input]. */
+const rnnScanLoss = (p: Rnn, xs: Tensor, h0: Tensor, target: Tensor): Tensor =>
+  nn.mse(scan((h: Tensor, x: Tensor) => [rnnCell(p, h, x), null] as const, h0, xs)[0], target);
+
+/** The same loss as a JS loop, one cell per step, each x_t sliced from the same xs. */
+const rnnUnrolledLoss = (p: Rnn, xs: Tensor, h0: Tensor, target: Tensor): Tensor => {
+  const [length, batch, input] = xs.shape as [number, number, number];
+  let h = h0;
+  for (let t = 0; t < length; t++) {
+    h = rnnCell(p, h, reshape(slice(xs, [t, 0, 0], [t + 1, batch, input]), [batch, input]));
+  }
+  return nn.mse(h, target);
+};
+
+function rnn(d: RnnData): RnnCase {
+  const p: Rnn = {
+    wx: tensor(d.wx, { shape: [d.input, d.hidden] }),
+    wh: tensor(d.wh, { shape: [d.hidden, d.hidden] }),
+    b: tensor(d.b, { shape: [d.hidden] }),
+  };
+  const xs = tensor(d.xs, { shape: [d.length, d.batch, d.input] });
+  const h0 = zeros([d.batch, d.hidden]);
+  const target = tensor(d.target, { shape: [d.batch, d.hidden] });
+  const make = (loss: typeof rnnScanLoss) => () => {
+    const f = jit(valueAndGrad(loss));
+    return (): RnnOutput => {
+      const [l, g] = f(p, xs, h0, target);
+      const grads = (['wx', 'wh', 'b'] as const).map((n) => [n, g[n].toTypedArray()] as const);
+      return { loss: l.item(), grads };
+    };
+  };
+  return { scan: make(rnnScanLoss), unrolled: make(rnnUnrolledLoss) };
+}
+
 /** The library's thread control, if this version of puregrad has one. */
 const setThreads = (pg as Record<string, unknown>)['setThreads'] as ((n: number) => void) | undefined;
 
@@ -133,7 +172,7 @@ export function puregradContenders(cores: number): Contender[] {
   const jitted: Wrap = (f) => jit(f as never) as never;
   if (setThreads === undefined) {
     return [
-      contender('puregrad jit', jitted, undefined, { firstCall }),
+      contender('puregrad jit', jitted, undefined, { firstCall, rnn }),
       contender('puregrad eager', identity, undefined, { hvp }),
     ];
   }
@@ -143,7 +182,7 @@ export function puregradContenders(cores: number): Contender[] {
     if (n > 1) await threadsReady();
   };
   return [
-    contender('puregrad jit 1T', jitted, threads(1), { firstCall }),
+    contender('puregrad jit 1T', jitted, threads(1), { firstCall, rnn }),
     ...(cores > 1 ? [contender(`puregrad jit ${cores}T`, jitted, threads(cores))] : []),
     contender('puregrad eager 1T', identity, threads(1), { hvp }),
   ];

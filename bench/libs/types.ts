@@ -5,7 +5,7 @@
  * (TF.js has no `jit`) or throws (a peer that fails says why in the table).
  */
 
-import type { MlpData, XorData, MatmulData } from '../data.ts';
+import type { MatmulData, MlpData, RnnData, XorData } from '../data.ts';
 
 /** A repeatable operation. `run` performs it once and returns a number read back from the result. */
 export interface Case {
@@ -21,6 +21,23 @@ export interface HvpCase {
   readonly loss: () => number;
   readonly gradOfGrad?: () => ArrayLike<number>;
   readonly jvpOfGrad?: () => ArrayLike<number>;
+}
+
+/** The RNN loss and its gradients in the parameters, read back. */
+export interface RnnOutput {
+  readonly loss: number;
+  /** Each gradient leaf by name (wx, wh, b). */
+  readonly grads: readonly (readonly [string, ArrayLike<number>])[];
+}
+
+/**
+ * The same RNN loss written two ways, each under `jit(valueAndGrad(...))`: with `scan` over the
+ * sequence, and as an unrolled loop. Each factory makes a fresh jit; the first call of what it
+ * returns traces and compiles.
+ */
+export interface RnnCase {
+  readonly scan: () => () => RnnOutput;
+  readonly unrolled: () => () => RnnOutput;
 }
 
 export interface Contender {
@@ -41,4 +58,6 @@ export interface Contender {
   readonly hvp?: (d: MlpData) => HvpCase;
   /** One call of a freshly jitted train step (trace, transform, compile, run), loss read back. */
   readonly firstCall?: (d: MlpData) => () => number;
+  /** The jitted RNN loss and gradients by `scan` and unrolled (puregrad only: the peers have no `scan` to compare). */
+  readonly rnn?: (d: RnnData) => RnnCase;
 }
