@@ -31,7 +31,7 @@ import type { Shape } from '../tensor/shape.ts';
 import { sizeOf, stridesOf } from '../tensor/shape.ts';
 import { storageOf } from '../tensor/tensor.ts';
 import { showLiteral } from '../ir/names.ts';
-import { numberSource, scalarExpression, SELECT } from './scalar.ts';
+import { scalarExpression, SELECT } from './scalar.ts';
 
 const fusionSettings = { enabled: true };
 
@@ -191,32 +191,38 @@ export function leavesOf(tree: FusedTree): { leaves: Var[]; text: string; ops: n
 }
 
 /** Generated kernel factories by source text; bounded, oldest first out (a Map keeps insertion order). */
-const factories = new Map<string, () => Kernel>();
+const factories = new Map<string, (...values: number[]) => Kernel>();
 const MAX_FACTORIES = 2048;
 
 /**
  * The kernel of a group: reads the leaves (in `leavesOf` order, as buffers)
  * and writes the root's buffer of `shape`, then the buffers of its stored
  * nodes (outputs 1, 2, … in `store` order; each as large as the root's).
+ *
+ * The source holds only the group's structure (its ops and dtypes, the loop
+ * depth, which strides are zero); loop bounds, strides and literal values are
+ * arguments of the generated factory. Groups of one form — `w - lr·g` for every
+ * parameter, a ReLU at every layer — therefore share one function across shapes
+ * and plans, and the engine warms it up once instead of once per group.
  */
 export function fusedKernel(tree: FusedTree, leaves: readonly Var[], shape: Shape): Kernel {
   const strides = leaves.map((l) => broadcastStrides(l.aval.shape, shape));
   const walk = collapse(shape, [stridesOf(shape), ...strides]);
   const rank = walk.shape.length;
   const lines: string[] = [];
-  const consts: string[] = [];
-  let next = 0;
+  const names: string[] = [];
+  const values: number[] = [];
+  const value = (name: string, v: number): string => (names.push(name), values.push(v), name);
   const literals = new Map<Literal, string>();
   const computed = new Map<FusedTree, string>();
-  let outputs = 1;
+  const outDtypes: DType[] = [tree.dtype];
+  let next = 0;
   const emit = (t: FusedTree | Atom): string => {
     if (t instanceof Literal) {
       let name = literals.get(t);
       if (name === undefined) {
-        const s = storageOf(t.value);
-        name = `k${literals.size}`;
+        name = value(`k${literals.size}`, storageOf(t.value)[0]!);
         literals.set(t, name);
-        consts.push(`const ${name} = ${numberSource(s[0]!)};`);
       }
       return name;
     }
@@ -239,13 +245,19 @@ export function fusedKernel(tree: FusedTree, leaves: readonly Var[], shape: Shap
     lines.push(`const ${name} = ${scalarExpression(t.op, args, t.dtype)};`);
     if (t.store !== undefined && t !== tree) {
       lines.push(`o${t.store}[p0_${rank - 1}] = ${name};`);
-      outputs = Math.max(outputs, t.store + 1);
+      outDtypes[t.store] = t.dtype;
     }
     computed.set(t, name);
     return name;
   };
   const result = emit(tree);
   const operands = walk.strides.length;
+  // Bounds and strides are copied from the factory's arguments into locals of the kernel.
+  const locals: string[] = [];
+  const local = (name: string, v: number): string => {
+    locals.push(`${name.toUpperCase()} = ${value(name, v)}`);
+    return name.toUpperCase();
+  };
   // One loop per collapsed axis; operand k's offset at depth d is p{k}_{d}, starting from its offset at depth d - 1.
   let body = [...lines, `o0[p0_${rank - 1}] = ${result};`].join(' ');
   for (let d = rank - 1; d >= 0; d--) {
@@ -254,19 +266,22 @@ export function fusedKernel(tree: FusedTree, leaves: readonly Var[], shape: Shap
     for (let k = 0; k < operands; k++) {
       init.push(`p${k}_${d} = ${d === 0 ? '0' : `p${k}_${d - 1}`}`);
       const s = walk.strides[k]![d]!;
-      if (s !== 0) step.push(`p${k}_${d} += ${s}`);
+      if (s !== 0) step.push(`p${k}_${d} += ${local(`s${k}_${d}`, s)}`);
     }
-    body = `for (let ${init.join(', ')}; i${d} < ${walk.shape[d]}; ${step.join(', ')}) { ${body} }`;
+    body = `for (let ${init.join(', ')}; i${d} < ${local(`n${d}`, walk.shape[d]!)}; ${step.join(', ')}) { ${body} }`;
   }
   const reads = leaves.map((_, k) => `const a${k} = ins[${k}];`).join(' ');
-  if (body.includes(`${SELECT}[`)) consts.push(`const ${SELECT} = new Float64Array(2);`);
-  const writes = Array.from({ length: outputs }, (_, j) => `const o${j} = outs[${j}];`).join(' ');
-  const source = `${consts.join(' ')} return (ins, outs) => { ${writes} ${reads} ${body} };`;
+  const consts = body.includes(`${SELECT}[`) ? `const ${SELECT} = new Float64Array(2);` : '';
+  const writes = Array.from(outDtypes, (_, j) => `const o${j} = outs[${j}];`).join(' ');
+  // The buffers' dtypes are part of the source, so each function sees one typed-array layout.
+  const layout = `// ${leaves.map((l) => l.aval.dtype).join(',')} -> ${Array.from(outDtypes).join(',')}`;
+  const bounds = locals.length > 0 ? `const ${locals.join(', ')};` : '';
+  const source = `${layout}\n${consts} return (ins, outs) => { ${bounds} ${writes} ${reads} ${body} };`;
   let factory = factories.get(source);
   if (factory === undefined) {
-    factory = new Function(source) as () => Kernel;
+    factory = new Function(...names, source) as (...values: number[]) => Kernel;
     if (factories.size >= MAX_FACTORIES) factories.delete(factories.keys().next().value!);
     factories.set(source, factory);
   }
-  return factory();
+  return factory(...values);
 }

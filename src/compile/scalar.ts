@@ -80,6 +80,3 @@ export function scalarExpression(op: ScalarOp, args: readonly string[], out: DTy
   if (binary === undefined) throw new Error(`internal: no scalar formula for ${op}`);
   return convert(binary(a, b), out);
 }
-
-/** A number as JavaScript source that evaluates to exactly it (`-0`, `NaN` and infinities included). */
-export const numberSource = (v: number): string => (Object.is(v, -0) ? '-0' : String(v));
