@@ -87,3 +87,37 @@ describe('TSDoc examples', () => {
     run(...Object.values(scope), check);
   });
 });
+
+/** Every function, constant and class that `src/index.ts` exports (namespaces walked), by path, lacking an `@example`. */
+function exportsWithoutExample(): string[] {
+  const index = join(root, 'src/index.ts');
+  const program = ts.createProgram([index], {
+    allowImportingTsExtensions: true,
+    noEmit: true,
+    module: ts.ModuleKind.ESNext,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    target: ts.ScriptTarget.ES2022,
+  });
+  const checker = program.getTypeChecker();
+  const missing: string[] = [];
+  const visit = (symbol: ts.Symbol, path: string): void => {
+    const s = symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
+    const decl = s.declarations?.[0];
+    if (decl === undefined) return;
+    if (ts.isSourceFile(decl)) {
+      for (const e of checker.getExportsOfModule(s)) visit(e, `${path}.${e.name}`);
+      return;
+    }
+    if (!(s.flags & (ts.SymbolFlags.Function | ts.SymbolFlags.Variable | ts.SymbolFlags.Class))) return;
+    if (!s.getJsDocTags(checker).some((t) => t.name === 'example')) missing.push(path);
+  };
+  const module = checker.getSymbolAtLocation(program.getSourceFile(index)!)!;
+  for (const e of checker.getExportsOfModule(module)) visit(e, e.name);
+  return missing;
+}
+
+describe('public exports', () => {
+  it('every value puregrad exports carries a doc comment with an @example', () => {
+    expect(exportsWithoutExample()).toEqual([]);
+  });
+});

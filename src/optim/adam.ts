@@ -17,6 +17,9 @@ import type { Mask } from './options.ts';
 import { checkLearningRate, mask, nonNegative, rate, settle } from './options.ts';
 import { addDecayedWeights, scaleByLearningRate } from './scaling.ts';
 
+/** The state of `adam`: Adam's moments and count, then the learning rate's state. */
+export type AdamState = readonly [ScaleByAdamState, LearningRateState];
+
 /**
  * Adam (optax's `adam`; Kingma & Ba, "Adam: a method for stochastic
  * optimization", 2015, Algorithm 1). With α the learning rate and t the step
@@ -33,8 +36,6 @@ import { addDecayedWeights, scaleByLearningRate } from './scaling.ts';
  * const params = { w: tensor([1, -1]) }
  * opt.update({ w: tensor([0.5, -3]) }, opt.init(params))[0] // => { "w": [-0.1, 0.1] }
  */
-export type AdamState = readonly [ScaleByAdamState, LearningRateState];
-
 export function adam(learningRate: ScalarOrSchedule, options: ScaleByAdamOptions = {}): GradientTransformation<AdamState> {
   const op = 'optim.adam';
   checkLearningRate(op, learningRate);
@@ -49,6 +50,9 @@ export interface AdamwOptions extends ScaleByAdamOptions {
   readonly mask?: Mask;
 }
 
+/** The state of `adamw`: Adam's, the weight decay's (empty), the learning rate's. */
+export type AdamwState = readonly [ScaleByAdamState, EmptyState, LearningRateState];
+
 /**
  * AdamW: Adam with decoupled weight decay (optax's `adamw`; Loshchilov &
  * Hutter, "Decoupled weight decay regularization", 2019). With m̂, v̂ as in `adam`:
@@ -62,9 +66,6 @@ export interface AdamwOptions extends ScaleByAdamOptions {
  * const params = { w: tensor([2]), b: tensor([2]) }
  * opt.update({ w: tensor([1]), b: tensor([1]) }, opt.init(params), params)[0] // => { "b": [-0.1], "w": [-0.2] }
  */
-/** The state of `adamw`: Adam's, the weight decay's (empty), the learning rate's. */
-export type AdamwState = readonly [ScaleByAdamState, EmptyState, LearningRateState];
-
 export function adamw(learningRate: ScalarOrSchedule, options: AdamwOptions = {}): GradientTransformation<AdamwState> {
   const op = 'optim.adamw';
   checkLearningRate(op, learningRate);
@@ -116,6 +117,9 @@ export interface LambOptions extends Omit<ScaleByAdamOptions, 'nesterov'> {
   readonly mask?: Mask;
 }
 
+/** The state of `lamb`: Adam's moments, the weight decay's and trust ratio's (empty), the learning rate's. */
+export type LambState = readonly [ScaleByAdamState, EmptyState, EmptyState, LearningRateState];
+
 /**
  * LAMB (optax's `lamb`; You et al., "Large batch optimization for deep
  * learning: training BERT in 76 minutes", 2020): Adam's direction plus weight
@@ -128,8 +132,6 @@ export interface LambOptions extends Omit<ScaleByAdamOptions, 'nesterov'> {
  * const params = { w: tensor([3, 4]) }
  * opt.update({ w: tensor([1, 0]) }, opt.init(params), params)[0] // => { "w": [-0.5, 0] }
  */
-export type LambState = readonly [ScaleByAdamState, EmptyState, EmptyState, LearningRateState];
-
 export function lamb(learningRate: ScalarOrSchedule, options: LambOptions = {}): GradientTransformation<LambState> {
   const op = 'optim.lamb';
   checkLearningRate(op, learningRate);

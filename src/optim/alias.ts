@@ -21,6 +21,9 @@ export interface SgdOptions {
   readonly nesterov?: boolean;
 }
 
+/** The state of `sgd`: the momentum buffer (or nothing), then the learning rate's. */
+export type SgdState = readonly [EmptyState | TraceState, LearningRateState];
+
 /**
  * Stochastic gradient descent (optax's `sgd`; Robbins & Monro, "A stochastic
  * approximation method", 1951), with optional momentum (Polyak, 1964) in the
@@ -36,9 +39,6 @@ export interface SgdOptions {
  * const [u2] = opt.update({ w: tensor([1]) }, s1)
  * [u1, u2] // => [{ "w": [-0.1] }, { "w": [-0.19] }]
  */
-/** The state of `sgd`: the momentum buffer (or nothing), then the learning rate's. */
-export type SgdState = readonly [EmptyState | TraceState, LearningRateState];
-
 export function sgd(learningRate: ScalarOrSchedule, options: SgdOptions = {}): GradientTransformation<SgdState> {
   const op = 'optim.sgd';
   checkLearningRate(op, learningRate);
@@ -57,6 +57,9 @@ export interface AdagradOptions {
   readonly eps?: number;
 }
 
+/** The state of `adagrad`: the accumulated squares, then the learning rate's state. */
+export type AdagradState = readonly [ScaleByRssState, LearningRateState];
+
 /**
  * Adagrad (optax's `adagrad`; Duchi, Hazan & Singer, "Adaptive subgradient
  * methods for online learning and stochastic optimization", 2011): each
@@ -68,8 +71,6 @@ export interface AdagradOptions {
  * const opt = optim.adagrad(1, { initialAccumulatorValue: 0, eps: 0 })
  * opt.update({ w: tensor([4, -2]) }, opt.init({ w: tensor([0, 0]) }))[0] // => { "w": [-1, 1] }
  */
-export type AdagradState = readonly [ScaleByRssState, LearningRateState];
-
 export function adagrad(learningRate: ScalarOrSchedule, options: AdagradOptions = {}): GradientTransformation<AdagradState> {
   const op = 'optim.adagrad';
   checkLearningRate(op, learningRate);
@@ -84,6 +85,9 @@ export interface RmspropOptions extends ScaleByRmsOptions {
   /** Nesterov's momentum (default false). */
   readonly nesterov?: boolean;
 }
+
+/** The state of `rmsprop`: the squares' average (centered: and the mean), the learning rate's state, the momentum buffer. */
+export type RmspropState = readonly [ScaleByRmsState | ScaleByStddevState, LearningRateState, EmptyState | TraceState];
 
 /**
  * RMSProp (optax's `rmsprop`; Tieleman & Hinton, "Lecture 6.5 — RMSProp",
@@ -102,8 +106,6 @@ export interface RmspropOptions extends ScaleByRmsOptions {
  * const opt = optim.rmsprop(0.1, { decay: 0.75, eps: 0 })
  * opt.update({ w: tensor([2, -8]) }, opt.init({ w: tensor([0, 0]) }))[0] // => { "w": [-0.2, 0.2] }
  */
-export type RmspropState = readonly [ScaleByRmsState | ScaleByStddevState, LearningRateState, EmptyState | TraceState];
-
 export function rmsprop(learningRate: ScalarOrSchedule, options: RmspropOptions = {}): GradientTransformation<RmspropState> {
   const op = 'optim.rmsprop';
   checkLearningRate(op, learningRate);

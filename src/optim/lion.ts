@@ -59,6 +59,9 @@ export interface LionOptions extends ScaleByLionOptions {
   readonly mask?: Mask;
 }
 
+/** The state of `lion`: Lion's momentum and count, the weight decay's (empty), the learning rate's. */
+export type LionState = readonly [ScaleByLionState, EmptyState, LearningRateState];
+
 /**
  * The Lion optimizer (optax's `lion`): with α the learning rate and λ the
  * weight decay,
@@ -75,8 +78,6 @@ export interface LionOptions extends ScaleByLionOptions {
  * const params = { w: tensor([1, 1]) }
  * opt.update({ w: tensor([5, -0.01]) }, opt.init(params), params)[0] // => { "w": [-0.1, 0.1] }
  */
-export type LionState = readonly [ScaleByLionState, EmptyState, LearningRateState];
-
 export function lion(learningRate: ScalarOrSchedule, options: LionOptions = {}): GradientTransformation<LionState> {
   const op = 'optim.lion';
   checkLearningRate(op, learningRate);
