@@ -183,17 +183,17 @@ describe('the cache', () => {
 
   it(`warns once, naming the function and what changed, after ${RETRACE_WARNING} traces`, () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
-    const shrink = jit(function shrink(p: { w: Tensor }) {
+    const shrinking = jit(function shrink(p: { w: Tensor }) {
       return mul(p.w, 0.5);
     });
-    for (let n = 1; n <= RETRACE_WARNING; n++) shrink({ w: tensor(new Array<number>(n).fill(1)) });
+    for (let n = 1; n <= RETRACE_WARNING; n++) shrinking({ w: tensor(new Array<number>(n).fill(1)) });
     expect(warn).not.toHaveBeenCalled();
-    shrink({ w: tensor(new Array<number>(RETRACE_WARNING + 1).fill(1)) });
+    shrinking({ w: tensor(new Array<number>(RETRACE_WARNING + 1).fill(1)) });
     expect(warn).toHaveBeenCalledTimes(1);
     const message = String(warn.mock.calls[0]![0]);
     expect(message).toMatch(/jit\(shrink\) has traced 9 signatures/);
     expect(message).toContain(`argument 0 leaf .w changed shape [${RETRACE_WARNING}] → [${RETRACE_WARNING + 1}]`);
-    for (let n = 1; n <= 5; n++) shrink({ w: tensor(new Array<number>(20 + n).fill(1)) });
+    for (let n = 1; n <= 5; n++) shrinking({ w: tensor(new Array<number>(20 + n).fill(1)) });
     expect(warn).toHaveBeenCalledTimes(1);
   });
 
@@ -216,15 +216,19 @@ describe('the cache', () => {
     expect(f.cacheSize()).toBe(calls.length);
   });
 
-  it('keys are matched by name whatever their order; an extra or missing key is a new signature', () => {
+  it("keys are matched by name and order (results keep the caller's order); an extra or missing key is a new signature", () => {
     const [body, traces] = counted((p: Record<string, Tensor>) => sum(concatenate(Object.keys(p).sort().map((k) => p[k]!))));
     const f = jit(body);
     expect(f({ a: f64([1]), b: f64([2]) }).item()).toBe(3);
-    expect(f({ b: f64([5]), a: f64([1]) }).item()).toBe(6);
+    expect(f({ a: f64([5]), b: f64([1]) }).item()).toBe(6);
     expect(traces()).toBe(1);
+    expect(f({ b: f64([5]), a: f64([1]) }).item()).toBe(6);
+    expect(traces()).toBe(2);
     expect(f({ a: f64([1]) }).item()).toBe(1);
     expect(f({ a: f64([1]), b: f64([2]), c: f64([4]) }).item()).toBe(7);
-    expect(traces()).toBe(3);
+    expect(traces()).toBe(4);
+    const g = jit((p: Record<string, Tensor>) => p);
+    expect(Object.keys(g({ b: f64([1]), a: f64([2]) }))).toEqual(['b', 'a']);
   });
 });
 

@@ -14,7 +14,7 @@ import { shapeEq, showShape } from '../tensor/shape.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import { filled } from '../tensor/tensor.ts';
 import type { Tree } from '../tree/index.ts';
-import { flatten, map, sameStructure, showStructure, unflatten } from '../tree/index.ts';
+import { flatten, leafPath, map, sameStructure, showStructure, unflatten } from '../tree/index.ts';
 
 /** A parameter tree: plain readonly objects and arrays whose leaves are tensors. */
 export type Params = Tree<Tensor>;
@@ -123,7 +123,7 @@ export function checkStructure(op: string, updates: Params, ...others: readonly 
       const o = oLeaves[i];
       if (u instanceof Tensor && o instanceof Tensor && !shapeEq(u.shape, o.shape)) {
         const shapes = `has shape ${showShape(u.shape)} but in the ${what} it has ${showShape(o.shape)}`;
-        throw new PuregradError(op, `leaf ${i} of the updates ${shapes}; each update must have its parameter's shape`);
+        throw new PuregradError(op, `leaf ${leafPath(def, i, 'updates')} ${shapes}; each update must have its parameter's shape`);
       }
     });
   }

@@ -8,7 +8,7 @@
 
 import { PuregradError } from '../tensor/errors.ts';
 import type { Tree } from '../tree/index.ts';
-import { flatten } from '../tree/index.ts';
+import { flatten, leafPath } from '../tree/index.ts';
 import type { Params, ScalarOrSchedule } from './base.ts';
 import { frozenCopy } from './base.ts';
 
@@ -68,10 +68,10 @@ export type Mask = Tree<boolean> | ((params: Params) => Tree<boolean>);
 /** A mask: `undefined`, a function, or a tree whose leaves are all booleans. */
 export const mask: Check = (op, name, v) => {
   if (v === undefined || typeof v === 'function') return;
-  const [leaves] = flatten(v as Tree<unknown>);
+  const [leaves, def] = flatten(v as Tree<unknown>);
   const bad = leaves.findIndex((l) => typeof l !== 'boolean');
   if (bad >= 0) {
-    throw new PuregradError(op, `${name} must be a tree of booleans or a function returning one; leaf ${bad} is a ${typeof leaves[bad]}`);
+    throw new PuregradError(op, `${name} must be a tree of booleans or a function returning one; ${leafPath(def, bad, name)} is a ${typeof leaves[bad]}`);
   }
 };
 

@@ -10,7 +10,7 @@ import { PuregradError } from '../tensor/errors.ts';
 import { scalar } from '../tensor/create.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import type { Tree, TreeDef } from '../tree/index.ts';
-import { countLeaves, flatten, map, showStructure, unflatten } from '../tree/index.ts';
+import { countLeaves, flatten, leafPath, map, showStructure, unflatten } from '../tree/index.ts';
 import type { EmptyState, GradientTransformation, Params, ScalarOrSchedule, Schedule } from './base.ts';
 import { checkStructure, mapWith, needParams, stateless, transformation } from './base.ts';
 import { globalNorm, safeIncrement } from './numerics.ts';
@@ -88,7 +88,7 @@ function expandMask(op: string, mask: Tree<boolean>, updates: Params): boolean[]
   const [bits, maskDef] = flatten(mask);
   const bad = bits.findIndex((b) => typeof b !== 'boolean');
   if (bad >= 0) {
-    throw new PuregradError(op, `the mask must be a tree of booleans; leaf ${bad} is a ${typeof bits[bad]} ` +
+    throw new PuregradError(op, `the mask must be a tree of booleans; ${leafPath(maskDef, bad, 'mask')} is a ${typeof bits[bad]} ` +
       '(a mask function must return true or false for each leaf or subtree, not a tensor or a number)');
   }
   const updDef = flatten(updates)[1];

@@ -11,18 +11,24 @@ import { PuregradError } from '../tensor/errors.ts';
 import { shapeEq, showShape } from '../tensor/shape.ts';
 import { filled, Tensor } from '../tensor/tensor.ts';
 import type { Tree, TreeDef } from '../tree/tree.ts';
+import { leafPath } from '../tree/path.ts';
 import { flatten, sameStructure, showStructure, unflatten } from '../tree/tree.ts';
 import { BuilderTrace, BuilderTracer } from '../trace/builder.ts';
 import { withMain } from '../trace/core.ts';
 import { jvpFlat, linearizeFlat } from './ad.ts';
 import { transposeProgram } from './transpose.ts';
 
-/** Flatten a tree whose leaves must all be tensors; `what` names the tree in errors. */
-export function tensorLeaves(op: string, tree: unknown, what = 'the arguments'): [Tensor[], TreeDef] {
+/**
+ * Flatten a tree whose leaves must all be tensors; `what` names the tree in errors, which name a bad
+ * leaf by its path (`args[0].layers[1].w`; `root` is the name the path starts from).
+ */
+export function tensorLeaves(op: string, tree: unknown, what = 'the arguments', root = what === 'the arguments' ? 'args' : ''): [Tensor[], TreeDef] {
   const [leaves, def] = flatten(tree as Tree<unknown>);
   leaves.forEach((l, i) => {
     if (!(l instanceof Tensor)) {
-      throw new PuregradError(op, `leaf ${i} of ${what} is ${describe(l)}, not a tensor; ` +
+      const path = leafPath(def, i, root);
+      const where = path === '' ? `${what} is ${describe(l)}` : `found ${describe(l)} at ${path} in ${what}`;
+      throw new PuregradError(op, `${where}, not a tensor; ` +
         (typeof l === 'number' ? 'wrap numbers with scalar(x) or tensor([...])' : 'trees are plain objects and arrays with tensors at the leaves'));
     }
   });

@@ -66,7 +66,10 @@ export function traceEntry(f: (...args: readonly unknown[]) => unknown, sig: Sig
             return Object.freeze(s.children.map((c, i) => traced(c, (x as readonly unknown[])[i])));
           case 'object': {
             const out: Record<string, unknown> = {};
-            s.keys.forEach((k, i) => (out[k] = traced(s.children[i]!, (x as Readonly<Record<string, unknown>>)[k])));
+            s.keys.forEach((k, i) => {
+              const value = traced(s.children[i]!, (x as Readonly<Record<string, unknown>>)[k]);
+              Object.defineProperty(out, k, { value, enumerable: true, writable: true, configurable: true });
+            });
             return Object.freeze(out);
           }
         }

@@ -80,14 +80,16 @@ export function matches(sig: Sig, x: unknown, inputs: unknown[]): boolean {
     }
     case 'object': {
       if (!isPlainObject(x)) return false;
+      // Same keys in the same order: the traced function saw the caller's order, and its results keep it.
       const keys = sig.keys;
       let n = 0;
-      for (const k in x) if (hasOwn.call(x, k)) n++;
-      if (n !== keys.length) return false;
-      for (let i = 0; i < keys.length; i++) {
-        const k = keys[i]!;
-        if (!hasOwn.call(x, k) || !matches(sig.children[i]!, x[k], inputs)) return false;
+      for (const k in x) {
+        if (!hasOwn.call(x, k)) continue;
+        if (keys[n] !== k) return false;
+        n++;
       }
+      if (n !== keys.length) return false;
+      for (let i = 0; i < keys.length; i++) if (!matches(sig.children[i]!, x[keys[i]!], inputs)) return false;
       return true;
     }
   }
@@ -121,7 +123,7 @@ export function describeCall(args: readonly unknown[], statics: Statics): Sig {
     const at = `argument ${i}`;
     if (statics.argnums.has(i)) return staticSig(a, at);
     if (i === last && statics.argnames.size > 0 && isPlainObject(a)) {
-      const keys = Object.keys(a).sort();
+      const keys = Object.keys(a);
       return {
         k: 'object',
         keys,
@@ -144,7 +146,7 @@ function describe(x: unknown, at: string, path: string): Sig {
   if (typeof x === 'string' || typeof x === 'boolean') return { k: 'static', value: x };
   if (Array.isArray(x)) return { k: 'array', children: x.map((c, i) => describe(c, at, `${path}[${i}]`)) };
   if (isPlainObject(x)) {
-    const keys = Object.keys(x).sort();
+    const keys = Object.keys(x);
     return { k: 'object', keys, children: keys.map((k) => describe(x[k], at, `${path}.${k}`)) };
   }
   throw new PuregradError('jit', `${where(at, path)} is ${kindOfValue(x)}; jit's arguments are trees (plain objects and arrays) ` +

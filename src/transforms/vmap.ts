@@ -8,6 +8,7 @@ import { broadcast, moveAxis, reshape } from '../primitives/linear.ts';
 import { PuregradError } from '../tensor/errors.ts';
 import { normalizeAxis, showShape } from '../tensor/shape.ts';
 import type { TreeDef } from '../tree/tree.ts';
+import { leafPath } from '../tree/path.ts';
 import { flatten, unflatten } from '../tree/tree.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import { BatchTrace, BatchTracer } from '../trace/batch.ts';
@@ -45,7 +46,7 @@ export function vmap<A extends readonly unknown[], R>(f: (...args: A) => R, opti
     const dims = leaves.map((x, i) => {
       const axis = leafAxes[i]!;
       if (axis === null) return null;
-      if (!(x instanceof Tensor)) throw new PuregradError('vmap', `leaf ${i} of the arguments is batched (in axis ${axis}) but is not a tensor; give its argument inAxes null`);
+      if (!(x instanceof Tensor)) throw new PuregradError('vmap', `leaf ${leafPath(inDef, i, 'args')} is batched (in axis ${axis}) but is not a tensor; give its argument inAxes null`);
       const d = normalizeAxis(axis, x.rank);
       if (d === undefined) throw new PuregradError('vmap', `in axis ${axis} is out of range for an argument of shape ${showShape(x.shape)}`);
       const n = x.shape[d]!;

@@ -1,13 +1,18 @@
 /**
  * Parameter trees: plain readonly objects and arrays whose leaves are tensors.
  * `flatten` lists the leaves in a fixed order (arrays by index, objects by
- * sorted key) with a `TreeDef` describing the shape of the container, and
- * `unflatten` rebuilds a frozen tree from a TreeDef and leaves. `null` and
- * `undefined` are empty subtrees.
+ * sorted key, as JAX does, so `{w, b}` and `{b, w}` have one structure and
+ * one leaf order) with a `TreeDef` describing the shape of the container, and
+ * `unflatten` rebuilds a frozen tree from a TreeDef and leaves. The TreeDef
+ * also remembers each object's own key order, and `unflatten` writes the keys
+ * in that order, so a gradient or a `tree.map` result lists its keys as the
+ * caller's object did. `null` and `undefined` are empty subtrees. A tree that
+ * contains itself is an error naming the path where the cycle closes.
  */
 
 import { PuregradError } from '../tensor/errors.ts';
 import type { Tensor } from '../tensor/tensor.ts';
+import { joinPath } from './path.ts';
 
 /** A tree of `L` leaves. Parameters are `Tree<Tensor>`. */
 export type Tree<L> = L | readonly Tree<L>[] | { readonly [key: string]: Tree<L> } | null | undefined;
@@ -16,7 +21,14 @@ export type TreeDef =
   | { readonly kind: 'leaf' }
   | { readonly kind: 'none'; readonly value: null | undefined }
   | { readonly kind: 'array'; readonly children: readonly TreeDef[] }
-  | { readonly kind: 'object'; readonly keys: readonly string[]; readonly children: readonly TreeDef[] };
+  | {
+      readonly kind: 'object';
+      /** The keys, sorted: the order of `children` and of the leaves. */
+      readonly keys: readonly string[];
+      readonly children: readonly TreeDef[];
+      /** The keys in the order the object listed them, which `unflatten` restores. */
+      readonly order?: readonly string[];
+    };
 
 const isPlainObject = (x: unknown): x is Readonly<Record<string, unknown>> => {
   if (typeof x !== 'object' || x === null) return false;
@@ -35,17 +47,31 @@ const LEAF: TreeDef = Object.freeze({ kind: 'leaf' });
  */
 export function flatten<L>(tree: Tree<L>): [L[], TreeDef] {
   const leaves: L[] = [];
-  const walk = (node: unknown): TreeDef => {
+  const open = new Set<object>();
+  const walk = (node: unknown, path: string): TreeDef => {
     if (node === null || node === undefined) return Object.freeze({ kind: 'none', value: node });
-    if (Array.isArray(node)) return Object.freeze({ kind: 'array', children: Object.freeze(node.map(walk)) });
-    if (isPlainObject(node)) {
-      const keys = Object.freeze(Object.keys(node).sort());
-      return Object.freeze({ kind: 'object', keys, children: Object.freeze(keys.map((k) => walk(node[k]))) });
+    const array = Array.isArray(node);
+    if (!array && !isPlainObject(node)) {
+      leaves.push(node as L);
+      return LEAF;
     }
-    leaves.push(node as L);
-    return LEAF;
+    if (open.has(node)) {
+      throw new PuregradError('tree.flatten', `the tree contains itself: ${path} is one of its own enclosing containers; ` +
+        'parameter trees must be finite (share a tensor between two places, not a container)');
+    }
+    open.add(node);
+    try {
+      if (array) return Object.freeze({ kind: 'array', children: Object.freeze(node.map((c, i) => walk(c, joinPath(path, i)))) });
+      const order = Object.keys(node);
+      const keys = Object.freeze([...order].sort());
+      const children = Object.freeze(keys.map((k) => walk(node[k], joinPath(path, k))));
+      const sorted = order.every((k, i) => k === keys[i]);
+      return Object.freeze({ kind: 'object', keys, children, ...(sorted ? {} : { order: Object.freeze(order) }) });
+    } finally {
+      open.delete(node);
+    }
   };
-  const def = walk(tree);
+  const def = walk(tree, 'tree');
   return [leaves, def];
 }
 
@@ -66,8 +92,10 @@ export function unflatten<L>(def: TreeDef, leaves: readonly L[]): Tree<L> {
       case 'array':
         return Object.freeze(d.children.map(build));
       case 'object': {
+        const values = new Map(d.keys.map((k, j) => [k, build(d.children[j]!)]));
         const out: Record<string, unknown> = {};
-        d.keys.forEach((k, j) => (out[k] = build(d.children[j]!)));
+        // defineProperty, so that a key named `__proto__` (JSON.parse makes them) stays a key.
+        for (const k of d.order ?? d.keys) Object.defineProperty(out, k, { value: values.get(k), enumerable: true, writable: true, configurable: true });
         return Object.freeze(out);
       }
     }
@@ -136,7 +164,7 @@ export function showStructure(def: TreeDef): string {
  * @example
  * const params = { w: tensor([1, 2]), b: tensor([0]) }
  * const grads = { w: tensor([10, 20]), b: tensor([5]) }
- * tree.map((w: Tensor, g: Tensor) => sub(w, mul(g, 0.1)), params, grads) // => { "b": [-0.5], "w": [0, 0] }
+ * tree.map((w: Tensor, g: Tensor) => sub(w, mul(g, 0.1)), params, grads) // => { "w": [0, 0], "b": [-0.5] }
  */
 export function map<T>(f: (leaf: Tensor, ...rest: Tensor[]) => Tensor, tree: T, ...rest: readonly T[]): T;
 export function map<L, R>(f: (leaf: L, ...rest: L[]) => R, tree: Tree<L>, ...rest: readonly Tree<L>[]): Tree<R>;
