@@ -7,7 +7,7 @@
  * i-th path.
  */
 
-import type { TreeDef } from './tree.ts';
+import type { TreeDef } from './types.ts';
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 

@@ -13,22 +13,9 @@
 import { PuregradError } from '../tensor/errors.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { joinPath } from './path.ts';
+import type { Tree, TreeDef } from './types.ts';
 
-/** A tree of `L` leaves. Parameters are `Tree<Tensor>`. */
-export type Tree<L> = L | readonly Tree<L>[] | { readonly [key: string]: Tree<L> } | null | undefined;
-
-export type TreeDef =
-  | { readonly kind: 'leaf' }
-  | { readonly kind: 'none'; readonly value: null | undefined }
-  | { readonly kind: 'array'; readonly children: readonly TreeDef[] }
-  | {
-      readonly kind: 'object';
-      /** The keys, sorted: the order of `children` and of the leaves. */
-      readonly keys: readonly string[];
-      readonly children: readonly TreeDef[];
-      /** The keys in the order the object listed them, which `unflatten` restores. */
-      readonly order?: readonly string[];
-    };
+export type { Tree, TreeDef } from './types.ts';
 
 const isPlainObject = (x: unknown): x is Readonly<Record<string, unknown>> => {
   if (typeof x !== 'object' || x === null) return false;
