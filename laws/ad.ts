@@ -9,10 +9,16 @@
  *    needs no step size and so can be tight;
  * 3. second derivatives — jvp of grad and grad of grad — agree with finite
  *    differences of the gradient.
+ *
+ * The random directions, central differences and closeness rule are
+ * `check.grad`'s own (`src/check`), and `gradMatchesFiniteDifferences` is
+ * `check.grad` itself as a law, for functions of parameter trees.
  */
 
-import type { Tensor } from '../src/index.ts';
-import { grad, jvp, mul, sum, tensor, vjp, zeros } from '../src/index.ts';
+import { centralDifference } from '../src/check/differences.ts';
+import { asFloat64 } from '../src/check/numeric.ts';
+import type { GradCheckOptions, Tensor } from '../src/index.ts';
+import { check, grad, jvp, mul, sum, tensor, vjp, zeros } from '../src/index.ts';
 import type { Tolerance, Verdict } from './numeric.ts';
 import { all, allClose, axpy, close, fail, pass, randomLike, rng, values, vdot } from './numeric.ts';
 
@@ -26,17 +32,35 @@ function directions(xs: readonly Tensor[], seed: number): Tensor[] {
   return xs.map((x) => (isFloat(x) ? randomLike(x, next) : zeros(x.shape, x.dtype)));
 }
 
-/** (f(x + εv) − f(x − εv)) / 2ε, in float64. */
-function centralDifference(f: TensorFn, xs: readonly Tensor[], vs: readonly Tensor[], eps: number): Tensor {
-  const shifted = (s: number): Tensor => f(...xs.map((x, i) => (isFloat(x) ? axpy(x, s * eps, vs[i]!) : x)));
-  const plus = shifted(1);
-  const minus = shifted(-1);
-  const p = values(plus);
-  const m = values(minus);
-  return tensor(p.map((pi, i) => (pi - m[i]!) / (2 * eps)), { shape: plus.shape, dtype: 'float64' });
+/**
+ * (f(x + εv) − f(x − εv)) / 2ε as float64 tensors, for f returning several
+ * tensors: check.grad's central difference, along v.
+ */
+function differencesAlong(
+  f: (...xs: Tensor[]) => readonly Tensor[],
+  xs: readonly Tensor[],
+  vs: readonly Tensor[],
+  eps: number,
+): Tensor[] {
+  let shapes: (readonly number[])[] = [];
+  const at = (step: number): Float64Array => {
+    const ys = f(...xs.map((x, i) => (isFloat(x) ? axpy(x, step, vs[i]!) : x)));
+    shapes = ys.map((y) => y.shape);
+    return Float64Array.from(ys.flatMap((y) => Array.from(values(y))));
+  };
+  const d = centralDifference(at, eps);
+  let offset = 0;
+  return shapes.map((shape) => {
+    const size = shape.reduce((a, b) => a * b, 1);
+    offset += size;
+    return tensor(d.slice(offset - size, offset), { shape, dtype: 'float64' });
+  });
 }
 
-export const asFloat64 = (t: Tensor): Tensor => tensor(values(t), { shape: t.shape, dtype: 'float64' });
+const differenceAlong = (f: TensorFn, xs: readonly Tensor[], vs: readonly Tensor[], eps: number): Tensor =>
+  differencesAlong((...a) => [f(...a)], xs, vs, eps)[0]!;
+
+export { asFloat64 };
 
 /**
  * Law 1: the JVP agrees with central finite differences along a random direction.
@@ -54,7 +78,7 @@ export const jvpMatchesFiniteDifferences =
     if (!isFloat(y)) {
       return values(dy).every((d) => d === 0) ? pass : fail('jvp of a non-float output must be zero');
     }
-    return allClose('jvp vs central differences', asFloat64(dy), centralDifference(f, xs, vs, eps), tol);
+    return allClose('jvp vs central differences', asFloat64(dy), differenceAlong(f, xs, vs, eps), tol);
   };
 
 /**
@@ -96,7 +120,7 @@ export const vjpMatchesFiniteDifferences =
     const u = randomLike(y, rng(seed ^ 0x5bd1e995));
     const cts = back(u);
     const viaVjp = cts.reduce((acc, ct, i) => (isFloat(xs[i]!) ? acc + vdot(ct, vs[i]!) : acc), 0);
-    return close('<J^T u, v> vs <u, central differences along v>', viaVjp, vdot(u, centralDifference(f, xs, vs, eps)), tol);
+    return close('<J^T u, v> vs <u, central differences along v>', viaVjp, vdot(u, differenceAlong(f, xs, vs, eps)), tol);
   };
 
 /**
@@ -119,13 +143,7 @@ export const secondOrderMatchesFiniteDifferences =
     const vs = directions(xs, seed);
 
     // finite differences of the gradient along v
-    const gp = g(...xs.map((x, i) => (isFloat(x) ? axpy(x, eps, vs[i]!) : x)));
-    const gm = g(...xs.map((x, i) => (isFloat(x) ? axpy(x, -eps, vs[i]!) : x)));
-    const fd = gp.map((p, k) => {
-      const a = values(p);
-      const b = values(gm[k]!);
-      return tensor(a.map((ai, i) => (ai - b[i]!) / (2 * eps)), { shape: p.shape, dtype: 'float64' });
-    });
+    const fd = differencesAlong(g, xs, vs, eps);
 
     // forward over reverse: jvp of the gradient
     const [, hvpFwd] = jvp((...a: Tensor[]) => g(...a), [...xs], vs);
@@ -138,4 +156,23 @@ export const secondOrderMatchesFiniteDifferences =
       ...fd.map((d, k) => allClose(`jvp-of-grad (input ${floatIdx[k]}) vs differences of grad`, asFloat64(hvpFwd[k]!), d, tol)),
       ...fd.map((d, k) => allClose(`grad-of-grad (input ${floatIdx[k]}) vs differences of grad`, asFloat64(hvpRev[k]!), d, tol)),
     );
+  };
+
+/**
+ * `check.grad` as a law: every element of the float leaves of `args` (trees of
+ * tensors; sampled past `maxElements`), forward and reverse mode, up to
+ * `options.order`, agree with central differences. The verdict's message is
+ * the failure's, naming the leaf path and index.
+ * @example
+ * const params = { w: tensor([1, -2], { dtype: 'float64' }), b: scalar(0.5, 'float64') }
+ * const loss = (p: typeof params) => sum(tanh(add(p.w, p.b)))
+ * gradMatchesFiniteDifferences(loss)([params]).ok // => true
+ * const leaky = customJvp((x: Tensor) => nn.relu(x), ([x]: Tensor[], [t]: Tensor[]) => [nn.relu(x), t])
+ * gradMatchesFiniteDifferences((p: typeof params) => sum(leaky(p.w)))([params]).message.includes('args[0].w[1]') // => true
+ */
+export const gradMatchesFiniteDifferences =
+  (f: (...args: never[]) => unknown, options: GradCheckOptions = {}) =>
+  (args: readonly unknown[]): Verdict => {
+    const r = check.grad(f, args, options);
+    return r._tag === 'Right' ? pass : fail(r.left.message);
   };

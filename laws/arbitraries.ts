@@ -30,14 +30,21 @@ export interface ValueConstraints {
   /** Keep |x| at least this far from 0 (for kinks and poles at 0). */
   readonly awayFromZero?: number;
   readonly dtype?: DType;
+  /** Never NaN (default true); with false, about one float element in ten is NaN. */
+  readonly noNaN?: boolean;
+  /** Never ±Infinity (default true); with false, about one float element in ten is ±Infinity. */
+  readonly noInfinity?: boolean;
 }
 
 /**
- * A tensor of exactly `s`, entries in [min, max] (default [−2, 2]), float64 unless `dtype` is given.
+ * A tensor of exactly `s`, entries in [min, max] (default [−2, 2]), float64 unless `dtype` is given;
+ * never NaN or infinite unless `noNaN` / `noInfinity` are false.
  * @example
  * const [t] = fc.sample(tensorOf([2, 3], { min: 0, max: 1 }), { seed: 1, numRuns: 1 })
  * [t.shape, t.dtype] // => [[2, 3], "float64"]
  * Array.from(t.toTypedArray()).every((v) => v >= 0 && v <= 1) // => true
+ * const wild = fc.sample(tensorOf([8], { noNaN: false, noInfinity: false }), { seed: 2, numRuns: 20 })
+ * wild.some((w) => Array.from(w.toTypedArray()).some((v) => !Number.isFinite(v))) // => true
  */
 export function tensorOf(s: Shape, c: ValueConstraints = {}): fc.Arbitrary<Tensor> {
   const size = s.reduce((a, b) => a * b, 1);
@@ -49,9 +56,13 @@ export function tensorOf(s: Shape, c: ValueConstraints = {}): fc.Arbitrary<Tenso
     return fc.array(ints, { minLength: size, maxLength: size }).map((v) => tensor(Int32Array.from(v), { shape: s, dtype }));
   }
   const away = c.awayFromZero ?? 0;
-  const value = fc.double({ min: lo, max: hi, noNaN: true, noDefaultInfinity: true }).map((v) =>
+  const finite = fc.double({ min: lo, max: hi, noNaN: true, noDefaultInfinity: true }).map((v) =>
     away > 0 && Math.abs(v) < away ? (v < 0 ? -away : away) : v,
   );
+  const special = [...(c.noNaN ?? true ? [] : [NaN]), ...(c.noInfinity ?? true ? [] : [Infinity, -Infinity])];
+  const value = special.length === 0
+    ? finite
+    : fc.oneof({ arbitrary: finite, weight: 9 }, { arbitrary: fc.constantFrom(...special), weight: 1 });
   return fc.array(value, { minLength: size, maxLength: size }).map((v) => tensor(Float64Array.from(v), { shape: s, dtype }));
 }
 
@@ -69,3 +80,20 @@ export const anyTensor = (sc: ShapeConstraints = {}, vc: ValueConstraints = {}):
  * fc.sample(seed(), { seed: 1, numRuns: 5 }).every((s) => Number.isInteger(s) && s >= 0 && s < 2 ** 31) // => true
  */
 export const seed = (): fc.Arbitrary<number> => fc.integer({ min: 0, max: 0x7fffffff });
+
+/**
+ * Two tensors whose shapes broadcast together (NumPy's rules): a common shape
+ * drawn by `shape(sc)`, each side dropping some leading axes and setting some
+ * others to 1; values as in `tensorOf(…, vc)`.
+ * @example
+ * const pairs = fc.sample(broadcastablePair({ minRank: 1 }), { seed: 4, numRuns: 20 })
+ * pairs.every(([a, b]) => add(a, b).rank === Math.max(a.rank, b.rank)) // => true
+ */
+export function broadcastablePair(sc: ShapeConstraints = {}, vc: ValueConstraints = {}): fc.Arbitrary<[Tensor, Tensor]> {
+  const side = (full: readonly number[]) =>
+    fc.tuple(fc.integer({ min: 0, max: full.length }), fc.array(fc.boolean(), { minLength: full.length, maxLength: full.length }))
+      .map(([drop, ones]) => full.slice(drop).map((d, i) => (ones[i + drop] ? 1 : d)));
+  return shape(sc)
+    .chain((full) => fc.tuple(side(full), side(full)))
+    .chain(([a, b]) => fc.tuple(tensorOf(a, vc), tensorOf(b, vc)));
+}

@@ -5,9 +5,15 @@
  */
 
 export * as arbitraries from './arbitraries.ts';
-export { anyTensor, seed, shape, tensorOf } from './arbitraries.ts';
+export { anyTensor, broadcastablePair, seed, shape, tensorOf } from './arbitraries.ts';
+export { mlpParams, parameterTree, randomKey } from './params.ts';
+export type { TreeConstraints } from './params.ts';
 export type { ShapeConstraints, ValueConstraints } from './arbitraries.ts';
-export { jvpMatchesFiniteDifferences, secondOrderMatchesFiniteDifferences, vjpIsAdjointOfJvp, vjpMatchesFiniteDifferences } from './ad.ts';
+export {
+  gradMatchesFiniteDifferences, jvpMatchesFiniteDifferences, secondOrderMatchesFiniteDifferences, vjpIsAdjointOfJvp, vjpMatchesFiniteDifferences,
+} from './ad.ts';
+export { adjointHoldsOnTrees, jitCallMatchesEager } from './functions.ts';
+export type { TreeFn } from './functions.ts';
 export { variantsOf, vmapMatchesLoop } from './batching.ts';
 export { jitMatchesEager, programVmapMatchesLoop, randomProgram, scalarized } from './programs.ts';
 export type { RandomProgram } from './programs.ts';
@@ -32,9 +38,11 @@ export {
   updatePreservesStructure,
 } from './optim.ts';
 export type { OptimizerCase, Quadratic, Transformation } from './optim.ts';
-export { checkChainAssociativity, checkOptimizerLaws, convexQuadratic, optimizerCase } from './optim-harness.ts';
-export type { OptimizerCaseConstraints, OptimizerLawOptions } from './optim-harness.ts';
-export { assertLaw, checkGradientLaws } from './harness.ts';
-export type { GradientLawOptions, RunOptions } from './harness.ts';
+export {
+  checkChainAssociativity, checkDescent, checkOptimizerLaws, convexQuadratic, optimizerCase, optimizerCaseOf,
+} from './optim-harness.ts';
+export type { DescentLawOptions, OptimizerCaseConstraints, OptimizerLawOptions } from './optim-harness.ts';
+export { assertLaw, checkAdjointness, checkGradientLaws, checkGradients, checkJitMatchesEager } from './harness.ts';
+export type { AdjointLawOptions, GradientLawOptions, JitLawOptions, RunOptions } from './harness.ts';
 export { all, allClose, close, rng } from './numeric.ts';
 export type { Tolerance, Verdict } from './numeric.ts';

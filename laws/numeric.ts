@@ -4,54 +4,15 @@
  * worst element. Everything works in float64 on copies of the data.
  */
 
-import { Tensor, tensor } from '../src/index.ts';
+import type { Tensor } from '../src/index.ts';
+import type { Tolerance } from '../src/check/compare.ts';
+import { agrees, compareValues } from '../src/check/compare.ts';
+import { values } from '../src/check/numeric.ts';
 
-/**
- * A small deterministic generator (mulberry32) of numbers in [0, 1): same seed, same numbers everywhere.
- * @example
- * const [a, b] = [rng(42), rng(42)]
- * a() === b() && a() === b() // => true
- * Array.from({ length: 100 }, rng(7)).every((u) => u >= 0 && u < 1) // => true
- */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** A tensor of `like`'s shape and dtype with entries uniform in [−1, 1). */
-export function randomLike(like: Tensor, next: () => number): Tensor {
-  const data = new Float64Array(like.size).map(() => 2 * next() - 1);
-  return tensor(data, { shape: like.shape, dtype: like.dtype });
-}
-
-export const values = (t: Tensor): Float64Array => Float64Array.from(t.toTypedArray());
-
-/** Σ aᵢbᵢ over all elements, in float64. */
-export function vdot(a: Tensor, b: Tensor): number {
-  const x = values(a);
-  const y = values(b);
-  let s = 0;
-  for (let i = 0; i < x.length; i++) s += x[i]! * y[i]!;
-  return s;
-}
-
-/** x + s·v elementwise, in x's dtype. */
-export function axpy(x: Tensor, s: number, v: Tensor): Tensor {
-  const a = values(x);
-  const b = values(v);
-  return tensor(a.map((ai, i) => ai + s * b[i]!), { shape: x.shape, dtype: x.dtype });
-}
-
-export interface Tolerance {
-  readonly atol: number;
-  readonly rtol: number;
-}
+// The arithmetic and the closeness rule are check.grad's own (src/check), so a law and
+// check.grad judge a derivative alike.
+export { axpy, randomLike, rng, values, vdot } from '../src/check/numeric.ts';
+export type { Tolerance } from '../src/check/compare.ts';
 
 /** The outcome of a law: `ok`, or a message naming what differed and where. */
 export interface Verdict {
@@ -63,7 +24,8 @@ export const pass: Verdict = { ok: true, message: 'ok' };
 export const fail = (message: string): Verdict => ({ ok: false, message });
 
 /**
- * |a − b| ≤ atol + rtol·|b| elementwise (equal infinities and two NaNs agree); the message names the worst element.
+ * |a − b| ≤ atol + rtol·|b| elementwise (equal infinities and two NaNs agree); the message names the worst element,
+ * the one furthest outside its tolerance.
  * @example
  * allClose('y', tensor([1, 2]), tensor([1, 2.001]), { atol: 0, rtol: 1e-3 }).ok // => true
  * allClose('y', tensor([1, 2]), tensor([1, 3]), { atol: 0.1, rtol: 0 }).message // => "y: element 1 is 2 but expected 3 (atol 0.1, rtol 0)"
@@ -72,20 +34,10 @@ export function allClose(what: string, actual: Tensor, expected: Tensor, tol: To
   if (actual.shape.length !== expected.shape.length || actual.shape.some((d, i) => d !== expected.shape[i])) {
     return fail(`${what}: shape [${actual.shape}] differs from expected [${expected.shape}]`);
   }
-  const a = values(actual);
-  const b = values(expected);
-  let worst = -1;
-  let worstExcess = 0;
-  for (let i = 0; i < a.length; i++) {
-    if (a[i] === b[i] || (Number.isNaN(a[i]!) && Number.isNaN(b[i]!))) continue; // equal, or both NaN
-    const excess = Math.abs(a[i]! - b[i]!) - (tol.atol + tol.rtol * Math.abs(b[i]!));
-    if (!(excess <= 0) && (worst < 0 || !(excess <= worstExcess))) {
-      worst = i;
-      worstExcess = excess;
-    }
-  }
-  if (worst < 0) return pass;
-  return fail(`${what}: element ${worst} is ${a[worst]} but expected ${b[worst]} (atol ${tol.atol}, rtol ${tol.rtol})`);
+  const [a, b] = [values(actual), values(expected)];
+  const c = compareValues(a, b, tol);
+  if (c.ok) return pass;
+  return fail(`${what}: element ${c.worst} is ${a[c.worst]} but expected ${b[c.worst]} (atol ${tol.atol}, rtol ${tol.rtol})`);
 }
 
 /**
@@ -95,8 +47,8 @@ export function allClose(what: string, actual: Tensor, expected: Tensor, tol: To
  * close('loss', 1.1, 1, { atol: 1e-3, rtol: 0 }).message // => "loss: 1.1 but expected 1 (atol 0.001, rtol 0)"
  */
 export function close(what: string, actual: number, expected: number, tol: Tolerance): Verdict {
-  const ok = Math.abs(actual - expected) <= tol.atol + tol.rtol * Math.abs(expected);
-  return ok ? pass : fail(`${what}: ${actual} but expected ${expected} (atol ${tol.atol}, rtol ${tol.rtol})`);
+  if (agrees(actual, expected, tol)) return pass;
+  return fail(`${what}: ${actual} but expected ${expected} (atol ${tol.atol}, rtol ${tol.rtol})`);
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 
 import type { Tensor } from '../src/index.ts';
-import { optim, tensor } from '../src/index.ts';
+import { optim, tensor, tree } from '../src/index.ts';
 import { shape as shapeArb, tensorOf } from './arbitraries.ts';
 import fc from './fc.ts';
 import type { RunOptions } from './harness.ts';
@@ -15,7 +15,7 @@ import type { Tolerance } from './numeric.ts';
 import { rng } from './numeric.ts';
 import type { OptimizerCase, Quadratic, Transformation } from './optim.ts';
 import {
-  chainHasIdentity, chainIsAssociative, jitUpdateMatchesEager, updateIsPure, updatePreservesStructure,
+  chainHasIdentity, chainIsAssociative, descendsOnQuadratic, jitUpdateMatchesEager, updateIsPure, updatePreservesStructure,
 } from './optim.ts';
 
 type Params = optim.Params;
@@ -85,9 +85,32 @@ export function convexQuadratic(maxDim = 4): fc.Arbitrary<Quadratic> {
   });
 }
 
+/**
+ * Cases for the optimizer laws on parameters of the user's own structure: the
+ * parameters drawn from `params`, and `minSteps`–`maxSteps` gradients of the
+ * same structure, shapes and dtypes (entries in [−2, 2], at least
+ * `awayFromZero` from 0).
+ * @example
+ * const [c] = fc.sample(optimizerCaseOf(mlpParams([2, 3, 1]), { minSteps: 3, maxSteps: 3 }), { seed: 1, numRuns: 1 })
+ * [c.gradients.length, c.gradients[2][1].w.shape] // => [3, [3, 1]]
+ */
+export function optimizerCaseOf(params: fc.Arbitrary<Params>, c: OptimizerCaseConstraints = {}): fc.Arbitrary<OptimizerCase> {
+  return params.chain((p) => {
+    const [ls, def] = tree.flatten(p) as [Tensor[], tree.TreeDef];
+    const gradient = fc.tuple(...ls.map((l) => tensorOf(l.shape, { dtype: l.dtype, awayFromZero: c.awayFromZero ?? 0 })))
+      .map((gs) => tree.unflatten(def, gs) as Params);
+    return fc.record({
+      params: fc.constant(p),
+      gradients: fc.array(gradient, { minLength: c.minSteps ?? 1, maxLength: c.maxSteps ?? 4 }),
+    });
+  });
+}
+
 export interface OptimizerLawOptions extends RunOptions {
   /** Tolerance of the identity and jit laws (default exact). */
   readonly tol?: Tolerance;
+  /** The cases to run on (default `optimizerCase()`; `optimizerCaseOf(params)` for a model's own parameters). */
+  readonly cases?: fc.Arbitrary<OptimizerCase>;
 }
 
 /**
@@ -100,7 +123,7 @@ export interface OptimizerLawOptions extends RunOptions {
 export function checkOptimizerLaws(t: Transformation, options: OptimizerLawOptions = {}): void {
   const tol = options.tol ?? { atol: 0, rtol: 0 };
   const run = { numRuns: options.numRuns ?? 30, ...(options.seed === undefined ? {} : { seed: options.seed }) };
-  const cases = optimizerCase();
+  const cases = options.cases ?? optimizerCase();
   assertLaw(cases, updateIsPure(t), run);
   assertLaw(cases, updatePreservesStructure(t), run);
   assertLaw(cases, chainHasIdentity(t, tol), run);
@@ -119,5 +142,28 @@ export function checkChainAssociativity(
   options: OptimizerLawOptions = {},
 ): void {
   const run = { numRuns: options.numRuns ?? 30, ...(options.seed === undefined ? {} : { seed: options.seed }) };
-  assertLaw(optimizerCase(), chainIsAssociative(a, b, c, options.tol ?? { atol: 0, rtol: 0 }), run);
+  assertLaw(options.cases ?? optimizerCase(), chainIsAssociative(a, b, c, options.tol ?? { atol: 0, rtol: 0 }), run);
+}
+
+export interface DescentLawOptions extends RunOptions {
+  /** Steps per quadratic (default 20). */
+  readonly steps?: number;
+  /** Largest dimension of the quadratics (default 4). */
+  readonly maxDim?: number;
+}
+
+/**
+ * Each of `steps` updates strictly lowers a random convex quadratic
+ * f(x) = ½xᵀAx − bᵀx; `make` builds the transformation for the quadratic
+ * (its `lipschitz` constant L bounds stable step sizes: gradient descent needs
+ * lr < 2/L). 30 runs by default.
+ * @example
+ * checkDescent((q) => optim.sgd(1 / q.lipschitz), { numRuns: 5, steps: 10 })
+ * let failed = false
+ * try { checkDescent((q) => optim.sgd(3 / q.lipschitz), { numRuns: 20 }) } catch { failed = true }
+ * failed // => true
+ */
+export function checkDescent(make: (q: Quadratic) => Transformation, options: DescentLawOptions = {}): void {
+  const run = { numRuns: options.numRuns ?? 30, ...(options.seed === undefined ? {} : { seed: options.seed }) };
+  assertLaw(convexQuadratic(options.maxDim ?? 4), descendsOnQuadratic(make, options.steps ?? 20), run);
 }

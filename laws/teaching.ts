@@ -39,8 +39,8 @@ export const sharedWeightsSumGradients =
  * gradient on the whole batch equals the mean of the one-sample gradients.
  * @example
  * const loss = (w: Tensor, xs: Tensor, ys: Tensor) => nn.mse(matmul(xs, w), ys)
- * const check = batchGradientIsMeanOfPerSample(loss, { atol: 1e-6, rtol: 1e-6 })
- * check(tensor([1, -1]), tensor([[1, 2], [3, 4]]), tensor([0, 1])).ok // => true
+ * const law = batchGradientIsMeanOfPerSample(loss, { atol: 1e-6, rtol: 1e-6 })
+ * law(tensor([1, -1]), tensor([[1, 2], [3, 4]]), tensor([0, 1])).ok // => true
  */
 export const batchGradientIsMeanOfPerSample =
   <P>(loss: (params: P, xs: Tensor, ys: Tensor) => Tensor, tol: Tolerance) =>

@@ -16,7 +16,7 @@ import * as puregrad from '../src/index.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 // internals.md quotes library source rather than examples, and is pinned by test/programs.test.ts.
-const guides = ['README.md', 'docs/transformations.md', 'docs/sharp-edges.md', 'docs/layers.md', 'docs/random.md', 'docs/optimizers.md', 'docs/convolution.md'];
+const guides = ['README.md', 'docs/transformations.md', 'docs/sharp-edges.md', 'docs/layers.md', 'docs/random.md', 'docs/optimizers.md', 'docs/convolution.md', 'docs/io.md'];
 const statement = /^(import|export|const|let|var|type|interface|function|class|for|if|while|try|return|\}|\)|\]|\/\/|\/\*|\*|$)/;
 
 interface Section {
@@ -69,7 +69,8 @@ describe('guide examples', () => {
       }
     };
     const scope = { ...puregrad, ...testing, fc, console: { log: () => undefined } };
-    new Function(...Object.keys(scope), '__check', '__try', js)(...Object.values(scope), check, attempt);
+    // in a block, so that a guide's own `const data = …` shadows the export of that name instead of clashing with it
+    new Function(...Object.keys(scope), '__check', '__try', `{\n${js}\n}`)(...Object.values(scope), check, attempt);
     expect(failures).toEqual([]);
   });
 });

@@ -23,7 +23,7 @@ import { UndefinedPrimal } from '../ir/primitive.ts';
 import { Program } from '../ir/program.ts';
 import { add, moveAxis, range } from '../primitives/linear.ts';
 import { isFloat } from '../tensor/dtype.ts';
-import { PuregradError } from '../tensor/errors.ts';
+import { checkFunction, PuregradError } from '../tensor/errors.ts';
 import { shapeEq, showShape, sizeOf } from '../tensor/shape.ts';
 import type { Storage } from '../tensor/dtype.ts';
 import type { Tensor } from '../tensor/tensor.ts';
@@ -238,6 +238,7 @@ export interface ScanOptions {
  * cumsum(tensor([1, 2, 3])) // => [1, 3, 6]
  */
 export function scan<C, X, Y>(f: (carry: C, x: X) => readonly [C, Y], init: C, xs: X, options: ScanOptions = {}): [C, Y] {
+  checkFunction('scan', f);
   const [carry, carryDef] = tensorLeaves('scan', init, 'the initial carry');
   const [xLeaves, xDef] = tensorLeaves('scan', xs, 'xs');
   const scalarX = xLeaves.find((x) => x.rank === 0);

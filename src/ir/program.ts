@@ -34,6 +34,8 @@ export interface Eqn {
   readonly params: object;
   /** One variable for a single-result primitive, several for `cond`, `scan` and custom rules. */
   readonly outs: readonly Var[];
+  /** The user's line that made the equation, recorded only under `debugNans`. */
+  readonly site?: string;
 }
 
 export interface ConstBinding {

@@ -13,6 +13,7 @@
  *   overflows; a custom JVP rule makes its derivative exactly σ(x).
  */
 
+import { tensorArg } from '../ops/args.ts';
 import * as E from '../ops/elementwise.ts';
 import * as R from '../ops/reduce.ts';
 import { customJvp } from '../control/custom.ts';
@@ -27,7 +28,7 @@ import type { Tensor } from '../tensor/tensor.ts';
  * nn.relu(tensor([-1, 0, 2])) // => [0, 0, 2]
  * grad((x: Tensor) => sum(nn.relu(x)))(tensor([-1, 0, 2])) // => [0, 0, 1]
  */
-export const relu = (x: Tensor): Tensor => E.where(E.lessEqual(x, 0), 0, x);
+export const relu = (x: Tensor): Tensor => E.where(E.lessEqual(tensorArg('nn.relu', x), 0), 0, x);
 
 /**
  * x for x > 0, αx otherwise (α = 0.01 by default); the derivative at 0 is α.
@@ -35,7 +36,7 @@ export const relu = (x: Tensor): Tensor => E.where(E.lessEqual(x, 0), 0, x);
  * nn.leakyRelu(tensor([-2, 3]), 0.5) // => [-1, 3]
  * grad((x: Tensor) => nn.leakyRelu(x, 0.1))(scalar(0)) // => 0.1
  */
-export const leakyRelu = (x: Tensor, alpha = 0.01): Tensor => E.where(E.greater(x, 0), x, E.mul(x, alpha));
+export const leakyRelu = (x: Tensor, alpha = 0.01): Tensor => E.where(E.greater(tensorArg('nn.leakyRelu', x), 0), x, E.mul(x, alpha));
 
 /**
  * x for x > 0, α(eˣ − 1) otherwise (α = 1 by default), with the exponent's input guarded.
@@ -44,6 +45,7 @@ export const leakyRelu = (x: Tensor, alpha = 0.01): Tensor => E.where(E.greater(
  * grad((x: Tensor) => nn.elu(x))(scalar(-Math.LN2)) // => 0.5
  */
 export function elu(x: Tensor, alpha = 1): Tensor {
+  tensorArg('nn.elu', x);
   const positive = E.greater(x, 0);
   const safe = E.where(positive, 0, x);
   return E.where(positive, x, E.mul(E.expm1(safe), alpha));
@@ -56,6 +58,7 @@ export function elu(x: Tensor, alpha = 1): Tensor {
  * grad((x: Tensor) => nn.gelu(x))(scalar(0)) // => 0.5
  */
 export function gelu(x: Tensor): Tensor {
+  tensorArg('nn.gelu', x);
   const inner = E.mul(E.add(x, E.mul(E.pow(x, 3), 0.044715)), Math.sqrt(2 / Math.PI));
   return E.mul(E.mul(x, 0.5), E.add(E.tanh(inner), 1));
 }
@@ -71,6 +74,7 @@ export function gelu(x: Tensor): Tensor {
  * grad((x: Tensor) => nn.sigmoid(x))(scalar(0)) // => 0.25
  */
 export function sigmoid(x: Tensor): Tensor {
+  tensorArg('nn.sigmoid', x);
   const xf = isFloat(x.dtype) ? x : cast(x, 'float32');
   // The rule is written with the composed form: calling `sigmoid` in it would trace the rule again, forever.
   const rule = ([v]: readonly [Tensor], [t]: readonly [Tensor]): [Tensor, Tensor] => {
@@ -98,7 +102,7 @@ function stableSigmoid(x: Tensor): Tensor {
  * @example
  * nn.tanh(tensor([0, 100])) // => [0, 1]
  */
-export const tanh = (x: Tensor): Tensor => E.tanh(x);
+export const tanh = (x: Tensor): Tensor => E.tanh(tensorArg('nn.tanh', x));
 
 /**
  * log(1 + eˣ), stable for |x| up to the float range. Its derivative is the
@@ -109,6 +113,7 @@ export const tanh = (x: Tensor): Tensor => E.tanh(x);
  * grad((x: Tensor) => nn.softplus(x))(scalar(0)) // => 0.5
  */
 export function softplus(x: Tensor): Tensor {
+  tensorArg('nn.softplus', x);
   const rule = ([v]: readonly [Tensor], [t]: readonly [Tensor]): [Tensor, Tensor] => [stableSoftplus(v), E.mul(t, sigmoid(v))];
   return customJvp(stableSoftplus, rule)(x);
 }
@@ -127,7 +132,7 @@ function stableSoftplus(x: Tensor): Tensor {
  * grad((x: Tensor) => sum(nn.heaviside(x)))(tensor([-1, 0, 2])) // => [0, 0, 0]
  */
 export const heaviside = (x: Tensor): Tensor =>
-  E.stopGradient(E.where(E.greater(x, 0), 1, E.where(E.lessEqual(x, 0), 0, x)));
+  E.stopGradient(E.where(E.greater(tensorArg('nn.heaviside', x), 0), 1, E.where(E.lessEqual(x, 0), 0, x)));
 
 /**
  * x − m, with m the maximum along `axis` held constant for differentiation.
@@ -146,6 +151,7 @@ function shifted(op: string, x: Tensor, axis: number): Tensor {
  * nn.softmax(tensor([[1e4, 1e4], [0, 0]]), 0) // => [[1, 1], [0, 0]]
  */
 export function softmax(x: Tensor, axis = -1): Tensor {
+  tensorArg('nn.softmax', x);
   const e = E.exp(shifted('softmax', x, axis));
   return E.div(e, R.sum(e, { axis, keepdims: true }));
 }
@@ -157,6 +163,7 @@ export function softmax(x: Tensor, axis = -1): Tensor {
  * nn.logSoftmax(tensor([1e4, 0])) // => [0, -10000]
  */
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
+  tensorArg('nn.logSoftmax', x);
   const s = shifted('logSoftmax', x, axis);
   return E.sub(s, E.log(R.sum(E.exp(s), { axis, keepdims: true })));
 }

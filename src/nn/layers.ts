@@ -9,6 +9,7 @@
  * `dropout` is a function of a key rather than a layer: it has no parameters.
  */
 
+import { describeValue, tensorArg } from '../ops/args.ts';
 import * as E from '../ops/elementwise.ts';
 import { matmul } from '../ops/linalg.ts';
 import * as random from '../random/index.ts';
@@ -82,6 +83,10 @@ export function dense<UseBias extends boolean = true>(
   };
   const apply = (params: DenseParams<UseBias>, x: Tensor): Tensor => {
     const p = params as { readonly w: Tensor; readonly b?: Tensor };
+    tensorArg(name, x);
+    if (typeof params !== 'object' || params === null) throw new PuregradError(name, `params must be {w, b} as init returns, got ${describeValue(params)}`);
+    tensorArg(name, p.w, 'params.w');
+    if (useBias && p.b !== undefined) tensorArg(name, p.b, 'params.b');
     if (x.rank === 0 || x.shape[x.rank - 1] !== inFeatures) {
       throw new PuregradError(name, `input of shape ${showShape(x.shape)} must have ${inFeatures} features on its last axis`);
     }
@@ -161,6 +166,7 @@ export function mlp(sizes: readonly number[], options: MlpOptions = {}): Mlp {
  * nn.dropout(random.key(0), 0.5, ones([4])).toArray().every((v) => v === 0 || v === 2) // => true
  */
 export function dropout(key: Tensor, rate: number, x: Tensor): Tensor {
+  tensorArg('dropout', x);
   if (typeof rate !== 'number') {
     const r: unknown = rate;
     const got = r instanceof Tensor ? 'tensor' : typeof r;

@@ -8,6 +8,7 @@
  * and stay finite and accurate for logits of ±1e4.
  */
 
+import { tensorArg } from '../ops/args.ts';
 import * as E from '../ops/elementwise.ts';
 import * as R from '../ops/reduce.ts';
 import { oneHot } from '../ops/shape.ts';
@@ -54,6 +55,8 @@ const floatInput = (op: string, x: Tensor, name: string): void => {
  * grad((p: Tensor) => nn.mse(p, tensor([0, 1])))(tensor([1, 3])) // => [1, 2]
  */
 export function mse(predictions: Tensor, targets: Tensor, options: LossOptions = {}): Tensor {
+  tensorArg('nn.mse', predictions, 'predictions');
+  tensorArg('nn.mse', targets, 'targets');
   sameShapes('mse', predictions, targets);
   return reduceLoss('mse', E.square(E.sub(predictions, targets)), options);
 }
@@ -74,6 +77,8 @@ export interface BinaryCrossEntropyOptions extends LossOptions {
  * nn.binaryCrossEntropy(tensor([0.5, 0.5]), tensor([1, 0]), { reduction: 'sum' }) // => 1.3862944
  */
 export function binaryCrossEntropy(probabilities: Tensor, targets: Tensor, options: BinaryCrossEntropyOptions = {}): Tensor {
+  tensorArg('nn.binaryCrossEntropy', probabilities, 'probabilities');
+  tensorArg('nn.binaryCrossEntropy', targets, 'targets');
   sameShapes('binaryCrossEntropy', probabilities, targets, ['probabilities', 'targets']);
   const eps = options.epsilon ?? 1e-7;
   if (!(eps >= 0 && eps < 0.5)) throw new PuregradError('binaryCrossEntropy', `epsilon must be in [0, 0.5), got ${eps}`);
@@ -94,6 +99,8 @@ export function binaryCrossEntropy(probabilities: Tensor, targets: Tensor, optio
  * grad((z: Tensor) => nn.sigmoidBinaryCrossEntropy(z, tensor([1, 0])))(tensor([0, 0])) // => [-0.25, 0.25]
  */
 export function sigmoidBinaryCrossEntropy(logits: Tensor, targets: Tensor, options: LossOptions = {}): Tensor {
+  tensorArg('nn.sigmoidBinaryCrossEntropy', logits, 'logits');
+  tensorArg('nn.sigmoidBinaryCrossEntropy', targets, 'targets');
   sameShapes('sigmoidBinaryCrossEntropy', logits, targets, ['logits', 'targets']);
   floatInput('sigmoidBinaryCrossEntropy', logits, 'logits');
   const terms = E.add(E.mul(E.sub(1, targets), softplus(logits)), E.mul(targets, softplus(E.neg(logits))));
@@ -109,6 +116,8 @@ export function sigmoidBinaryCrossEntropy(logits: Tensor, targets: Tensor, optio
  * grad((z: Tensor) => nn.softmaxCrossEntropy(z, tensor([[1, 0]])))(tensor([[0, 0]])) // => [[-0.5, 0.5]]
  */
 export function softmaxCrossEntropy(logits: Tensor, targets: Tensor, options: LossOptions = {}): Tensor {
+  tensorArg('nn.softmaxCrossEntropy', logits, 'logits');
+  tensorArg('nn.softmaxCrossEntropy', targets, 'targets');
   sameShapes('softmaxCrossEntropy', logits, targets, ['logits', 'targets']);
   if (logits.rank === 0) throw new PuregradError('softmaxCrossEntropy', 'logits need a class axis (the last one), got a scalar');
   floatInput('softmaxCrossEntropy', logits, 'logits');
@@ -131,6 +140,8 @@ export function softmaxCrossEntropy(logits: Tensor, targets: Tensor, options: Lo
  * f(zeros([2, 2]), tensor([1, 2], { dtype: 'int32' })).toArray().map(Number.isNaN) // => [false, true]
  */
 export function sparseSoftmaxCrossEntropy(logits: Tensor, labels: Tensor, options: LossOptions = {}): Tensor {
+  tensorArg('nn.sparseSoftmaxCrossEntropy', logits, 'logits');
+  tensorArg('nn.sparseSoftmaxCrossEntropy', labels, 'labels');
   const op = 'sparseSoftmaxCrossEntropy';
   if (logits.rank === 0 || labels.dtype !== 'int32' || !shapeEq(labels.shape, logits.shape.slice(0, -1))) {
     throw new PuregradError(op, `labels must be int32 of shape ${showShape(logits.shape.slice(0, -1))} for logits of shape ` +
@@ -155,6 +166,8 @@ export function sparseSoftmaxCrossEntropy(logits: Tensor, labels: Tensor, option
  * grad((s: Tensor) => nn.hinge(s, tensor([1, -1])))(tensor([2, 0.5])) // => [0, 0.5]
  */
 export function hinge(scores: Tensor, labels: Tensor, options: LossOptions = {}): Tensor {
+  tensorArg('nn.hinge', scores, 'scores');
+  tensorArg('nn.hinge', labels, 'labels');
   sameShapes('hinge', scores, labels, ['scores', 'labels']);
   const margin = E.sub(1, E.mul(labels, scores));
   return reduceLoss('hinge', E.where(E.greater(margin, 0), margin, 0), options);
@@ -175,6 +188,8 @@ export interface HuberOptions extends LossOptions {
  * grad((p: Tensor) => nn.huber(p, tensor([0, 0]), { reduction: 'sum' }))(tensor([0.5, -3])) // => [0.5, -1]
  */
 export function huber(predictions: Tensor, targets: Tensor, options: HuberOptions = {}): Tensor {
+  tensorArg('nn.huber', predictions, 'predictions');
+  tensorArg('nn.huber', targets, 'targets');
   sameShapes('huber', predictions, targets);
   const delta = options.delta ?? 1;
   if (!(delta > 0)) throw new PuregradError('huber', `delta must be positive, got ${delta}`);

@@ -3,6 +3,7 @@
  * compares the predicted class (the argmax of the last axis) with the labels.
  */
 
+import { tensorArg } from '../ops/args.ts';
 import * as E from '../ops/elementwise.ts';
 import * as R from '../ops/reduce.ts';
 import { cast } from '../ops/shape.ts';
@@ -22,6 +23,8 @@ import type { Tensor } from '../tensor/tensor.ts';
  * nn.accuracy(tensor([[2, 1], [0, 3]]), tensor([[1, 0], [1, 0]])) // => 0.5
  */
 export function accuracy(logitsOrProbs: Tensor, labels: Tensor): Tensor {
+  tensorArg('nn.accuracy', logitsOrProbs, 'logitsOrProbs');
+  tensorArg('nn.accuracy', labels, 'labels');
   const z = logitsOrProbs;
   if (z.rank === 0) throw new PuregradError('accuracy', 'predictions need a class axis (the last one), got a scalar');
   if (z.shape[z.rank - 1] === 1) {

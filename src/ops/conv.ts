@@ -10,6 +10,7 @@
  * (negative ones crop). The padding helpers are shared with pooling.
  */
 
+import { optionsArg, tensorArg } from './args.ts';
 import * as C from '../primitives/conv.ts';
 import { dilatedSize } from '../kernels/conv.ts';
 import { PuregradError } from '../tensor/errors.ts';
@@ -81,6 +82,9 @@ export function resolvePadding(
  * grad((k: Tensor) => sum(conv(x, k)))(w) // => [[[7]], [[13]]]
  */
 export function conv(x: Tensor, w: Tensor, options: ConvOptions = {}): Tensor {
+  tensorArg('conv', x);
+  tensorArg('conv', w, 'w');
+  options = optionsArg('conv', options, ['strides', 'padding', 'dilation', 'lhsDilation', 'featureGroupCount']);
   const nd = x.rank - 2;
   if (nd < 1 || w.rank !== x.rank) {
     throw new PuregradError('conv', `input ${showShape(x.shape)} must be [batch, ...spatial, inC] with at least one spatial axis ` +

@@ -9,6 +9,7 @@ import * as A from '../primitives/arith.ts';
 import { PuregradError } from '../tensor/errors.ts';
 import { broadcastShapes, showShape } from '../tensor/shape.ts';
 import type { Tensor } from '../tensor/tensor.ts';
+import { tensorArg } from './args.ts';
 import { unify } from './operand.ts';
 
 /**
@@ -18,6 +19,8 @@ import { unify } from './operand.ts';
  * matmul(tensor([[1, 2], [3, 4]]), tensor([1, 1])) // => [3, 7]
  */
 export function matmul(a: Tensor, b: Tensor): Tensor {
+  tensorArg('matmul', a, 'a');
+  tensorArg('matmul', b, 'b');
   if (a.rank === 0 || b.rank === 0) {
     throw new PuregradError('matmul', `operands must have at least one axis, got ${showShape(a.shape)} and ${showShape(b.shape)}; use mul for scalars`);
   }
@@ -49,6 +52,8 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
  * grad((w: Tensor) => dot(w, tensor([4, 5])))(tensor([1, 2])) // => [4, 5]
  */
 export function dot(a: Tensor, b: Tensor): Tensor {
+  tensorArg('dot', a, 'a');
+  tensorArg('dot', b, 'b');
   if (a.rank === 0 || b.rank === 0) {
     const [x, y] = unify([a, b]) as [Tensor, Tensor];
     return A.mul(x, y);

@@ -15,12 +15,23 @@ import { customJvp } from '../control/custom.ts';
 import { resolveAxes } from './axes.ts';
 import { reverseOrder } from './operand.ts';
 import type { Tensor } from '../tensor/tensor.ts';
+import { axisArg, optionsArg, tensorArg } from './args.ts';
 
 export interface ReduceOptions {
   /** Axis or axes to reduce; negative counts from the end; all axes when absent. */
   readonly axis?: number | readonly number[];
   /** Keep reduced axes with length 1 so the result broadcasts against the input. */
   readonly keepdims?: boolean;
+}
+
+/** The options, checked: known keys, integer axes, a boolean keepdims. */
+function reduceOptions(op: string, options: ReduceOptions | undefined): ReduceOptions {
+  const o = optionsArg(op, options, ['axis', 'keepdims']);
+  axisArg(op, o.axis);
+  if (o.keepdims !== undefined && typeof o.keepdims !== 'boolean') {
+    throw new PuregradError(op, `keepdims must be true or false, got ${String(o.keepdims)}`);
+  }
+  return o;
 }
 
 const keep = (x: Tensor, axes: readonly number[], r: Tensor, keepdims: boolean | undefined): Tensor =>
@@ -35,6 +46,8 @@ const keep = (x: Tensor, axes: readonly number[], r: Tensor, keepdims: boolean |
  * sum(tensor([true, false, true])) // => 2
  */
 export function sum(x: Tensor, options: ReduceOptions = {}): Tensor {
+  tensorArg('sum', x);
+  options = reduceOptions('sum', options);
   const axes = resolveAxes('sum', x, options.axis);
   const xs = x.dtype === 'bool' ? L.cast(x, 'int32') : x;
   return keep(x, axes, L.reduceSum(xs, axes), options.keepdims);
@@ -49,6 +62,8 @@ export function sum(x: Tensor, options: ReduceOptions = {}): Tensor {
  * grad((x: Tensor) => mean(x))(tensor([1, 2, 3, 4])) // => [0.25, 0.25, 0.25, 0.25]
  */
 export function mean(x: Tensor, options: ReduceOptions = {}): Tensor {
+  tensorArg('mean', x);
+  options = reduceOptions('mean', options);
   const axes = resolveAxes('mean', x, options.axis);
   const xf = isFloat(x.dtype) ? x : L.cast(x, 'float32');
   const count = axes.reduce((n, a) => n * x.shape[a]!, 1);
@@ -62,6 +77,8 @@ export function mean(x: Tensor, options: ReduceOptions = {}): Tensor {
  * grad((x: Tensor) => max(x))(tensor([1, 3, 3])) // => [0, 0.5, 0.5]
  */
 export function max(x: Tensor, options: ReduceOptions = {}): Tensor {
+  tensorArg('max', x);
+  options = reduceOptions('max', options);
   const axes = resolveAxes('max', x, options.axis);
   return keep(x, axes, A.reduceMax(x, axes), options.keepdims);
 }
@@ -76,6 +93,8 @@ export function max(x: Tensor, options: ReduceOptions = {}): Tensor {
  * grad((x: Tensor) => min(x))(tensor([2, 2, 5])) // => [0.5, 0.5, 0]
  */
 export function min(x: Tensor, options: ReduceOptions = {}): Tensor {
+  tensorArg('min', x);
+  options = reduceOptions('min', options);
   const axes = resolveAxes('min', x, options.axis);
   if (x.dtype === 'bool') throw new PuregradError('min', 'needs a numeric tensor, got bool; cast it first');
   return keep(x, axes, reverseOrder(A.reduceMax(reverseOrder(x), axes)), options.keepdims);
@@ -92,6 +111,8 @@ export function min(x: Tensor, options: ReduceOptions = {}): Tensor {
  * grad((x: Tensor) => logsumexp(x))(tensor([0, Math.log(3)])) // => [0.25, 0.75]
  */
 export function logsumexp(x: Tensor, options: ReduceOptions = {}): Tensor {
+  tensorArg('logsumexp', x);
+  options = reduceOptions('logsumexp', options);
   const axes = resolveAxes('logsumexp', x, options.axis);
   const keepdims = options.keepdims ?? false;
   const xf = isFloat(x.dtype) ? x : L.cast(x, 'float32');
@@ -130,6 +151,9 @@ function shiftedLogSumExp(x: Tensor, axes: readonly number[], keepdims: boolean)
  * argmax(tensor([3, 3])) // => 0
  */
 export function argmax(x: Tensor, options: { readonly axis?: number } = {}): Tensor {
+  tensorArg('argmax', x);
+  options = optionsArg('argmax', options, ['axis']);
+  axisArg('argmax', options.axis);
   if (options.axis === undefined) return A.argmax(L.reshape(x, [x.size]), 0);
   return A.argmax(x, resolveAxes('argmax', x, options.axis)[0]!);
 }
@@ -141,6 +165,9 @@ export function argmax(x: Tensor, options: { readonly axis?: number } = {}): Ten
  * argmin(tensor([4, 1, 1])) // => 1
  */
 export function argmin(x: Tensor, options: { readonly axis?: number } = {}): Tensor {
+  tensorArg('argmin', x);
+  options = optionsArg('argmin', options, ['axis']);
+  axisArg('argmin', options.axis);
   if (x.dtype === 'bool') throw new PuregradError('argmin', 'needs a numeric tensor, got bool; cast it first');
   return argmax(reverseOrder(x), options);
 }

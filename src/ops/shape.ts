@@ -13,6 +13,7 @@ import type { Shape } from '../tensor/shape.ts';
 import { normalizeAxis, showShape, sizeOf } from '../tensor/shape.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import { arange, tensor } from '../tensor/create.ts';
+import { axisArg, dtypeArg, integerArg, integerListArg, optionsArg, tensorArg, tensorListArg } from './args.ts';
 import { unify } from './operand.ts';
 
 /**
@@ -21,6 +22,8 @@ import { unify } from './operand.ts';
  * reshape(arange(6), [2, -1]) // => [[0, 1, 2], [3, 4, 5]]
  */
 export function reshape(x: Tensor, shape: Shape): Tensor {
+  tensorArg('reshape', x);
+  shape = integerListArg('reshape', shape, 'shape');
   const unknown = shape.filter((d) => d === -1).length;
   if (unknown > 1) throw new PuregradError('reshape', `only one axis may be -1, got ${showShape(shape)}`);
   let target = shape;
@@ -41,6 +44,8 @@ export function reshape(x: Tensor, shape: Shape): Tensor {
  * transpose(zeros([2, 3, 4]), [1, 0, 2]).shape // => [3, 2, 4]
  */
 export function transpose(x: Tensor, axes?: readonly number[]): Tensor {
+  tensorArg('transpose', x);
+  if (axes !== undefined) axes = integerListArg('transpose', axes, 'axes');
   const perm = axes === undefined ? x.shape.map((_, i) => x.rank - 1 - i) : axes.map((a) => normalizeAxis(a, x.rank) ?? a);
   return L.transpose(x, perm);
 }
@@ -52,7 +57,8 @@ export function transpose(x: Tensor, axes?: readonly number[]): Tensor {
  * broadcastTo(tensor([1, 2]), [2, 2]) // => [[1, 2], [1, 2]]
  * grad((x: Tensor) => sum(broadcastTo(x, [3, 2])))(tensor([1, 2])) // => [3, 3]
  */
-export const broadcastTo = (x: Tensor, shape: Shape): Tensor => L.broadcast(x, shape);
+export const broadcastTo = (x: Tensor, shape: Shape): Tensor =>
+  L.broadcast(tensorArg('broadcastTo', x), integerListArg('broadcastTo', shape, 'shape'));
 
 /**
  * Insert an axis of length 1 at `axis` (which may be −1 for the end).
@@ -61,6 +67,8 @@ export const broadcastTo = (x: Tensor, shape: Shape): Tensor => L.broadcast(x, s
  * expandDims(tensor([1, 2]), -1) // => [[1], [2]]
  */
 export function expandDims(x: Tensor, axis: number): Tensor {
+  tensorArg('expandDims', x);
+  integerArg('expandDims', axis, 'axis');
   const a = normalizeAxis(axis, x.rank + 1);
   if (a === undefined) throw new PuregradError('expandDims', `axis ${axis} is out of range for shape ${showShape(x.shape)}`);
   return L.reshape(x, [...x.shape.slice(0, a), 1, ...x.shape.slice(a)]);
@@ -73,6 +81,8 @@ export function expandDims(x: Tensor, axis: number): Tensor {
  * squeeze(zeros([1, 3, 1]), 0).shape // => [3, 1]
  */
 export function squeeze(x: Tensor, axis?: number | readonly number[]): Tensor {
+  tensorArg('squeeze', x);
+  axisArg('squeeze', axis);
   const list = axis === undefined ? x.shape.flatMap((d, i) => (d === 1 ? [i] : [])) : typeof axis === 'number' ? [axis] : axis;
   const axes = list.map((a) => {
     const n = normalizeAxis(a, x.rank);
@@ -91,6 +101,8 @@ export function squeeze(x: Tensor, axis?: number | readonly number[]): Tensor {
  * concatenate([tensor([[1]], { dtype: 'int32' }), tensor([[0.5]])], 1) // => [[1, 0.5]]
  */
 export function concatenate(xs: readonly Tensor[], axis = 0): Tensor {
+  tensorListArg('concatenate', xs);
+  integerArg('concatenate', axis, 'axis');
   if (xs.length === 0) throw new PuregradError('concatenate', 'needs at least one tensor');
   const a = normalizeAxis(axis, xs[0]!.rank);
   if (a === undefined) throw new PuregradError('concatenate', `axis ${axis} is out of range for shape ${showShape(xs[0]!.shape)}`);
@@ -104,6 +116,8 @@ export function concatenate(xs: readonly Tensor[], axis = 0): Tensor {
  * stack([tensor([1, 2]), tensor([3, 4])], 1) // => [[1, 3], [2, 4]]
  */
 export function stack(xs: readonly Tensor[], axis = 0): Tensor {
+  tensorListArg('stack', xs);
+  integerArg('stack', axis, 'axis');
   if (xs.length === 0) throw new PuregradError('stack', 'needs at least one tensor');
   const a = normalizeAxis(axis, xs[0]!.rank + 1);
   if (a === undefined) throw new PuregradError('stack', `axis ${axis} is out of range for shape ${showShape(xs[0]!.shape)}`);
@@ -123,6 +137,9 @@ export function stack(xs: readonly Tensor[], axis = 0): Tensor {
  * slice(tensor([[1, 2, 3], [4, 5, 6]]), [0, 1], [1, 10]) // => [[2, 3]]
  */
 export function slice(x: Tensor, begin: readonly number[], end?: readonly number[]): Tensor {
+  tensorArg('slice', x);
+  begin = integerListArg('slice', begin, 'begin');
+  if (end !== undefined) end = integerListArg('slice', end, 'end');
   if (begin.length > x.rank || (end !== undefined && end.length > x.rank)) {
     throw new PuregradError('slice', `bounds for ${Math.max(begin.length, end?.length ?? 0)} axes given, but shape ${showShape(x.shape)} has ${x.rank}`);
   }
@@ -147,10 +164,10 @@ export function slice(x: Tensor, begin: readonly number[], end?: readonly number
  * grad((x: Tensor) => sum(take(x, [0, 0, 2])))(tensor([1, 2, 3])) // => [2, 0, 1]
  */
 export function take(x: Tensor, indices: Tensor | readonly number[], options: { readonly axis?: number } = {}): Tensor {
-  if (!(indices instanceof Tensor)) {
-    const bad = indices.find((i) => !Number.isInteger(i));
-    if (bad !== undefined) throw new PuregradError('take', `indices must be integers, got ${bad}`);
-  }
+  tensorArg('take', x);
+  options = optionsArg('take', options, ['axis']);
+  if (options.axis !== undefined) integerArg('take', options.axis, 'axis');
+  if (!(indices instanceof Tensor)) integerListArg('take', indices, 'indices');
   const idx = indices instanceof Tensor ? indices : tensor(indices, { dtype: 'int32' });
   if (idx.dtype !== 'int32') throw new PuregradError('take', `indices must be int32, got ${idx.dtype}`);
   const src = options.axis === undefined ? L.reshape(x, [x.size]) : x;
@@ -176,6 +193,13 @@ export function take(x: Tensor, indices: Tensor | readonly number[], options: { 
  * oneHot([1], 2, { dtype: 'int32' }).dtype // => "int32"
  */
 export function oneHot(indices: Tensor | readonly number[], depth: number, options: { readonly dtype?: DType } = {}): Tensor {
+  if (!(indices instanceof Tensor)) integerListArg('oneHot', indices, 'indices');
+  integerArg('oneHot', depth, 'depth', 1);
+  options = optionsArg('oneHot', options, ['dtype']);
+  if (options.dtype !== undefined) dtypeArg('oneHot', options.dtype);
+  if (indices instanceof Tensor && indices.dtype !== 'int32') {
+    throw new PuregradError('oneHot', `indices must be int32, got ${indices.dtype}; cast(indices, 'int32') first`);
+  }
   const idx = indices instanceof Tensor ? indices : tensor(indices, { dtype: 'int32' });
   const classes = arange(0, depth, 1, idx.dtype);
   return L.cast(A.equal(expandDims(idx, -1), classes), options.dtype ?? 'float32');
@@ -189,4 +213,4 @@ export function oneHot(indices: Tensor | readonly number[], depth: number, optio
  * cast(tensor([0, 2]), 'bool') // => [false, true]
  * grad((x: Tensor) => sum(cast(x, 'float64')))(tensor([1, 2])).dtype // => "float32"
  */
-export const cast = (x: Tensor, dtype: DType): Tensor => L.cast(x, dtype);
+export const cast = (x: Tensor, dtype: DType): Tensor => L.cast(tensorArg('cast', x), dtypeArg('cast', dtype));

@@ -56,7 +56,8 @@ const EMPTY: EmptyState = Object.freeze({});
 export const transformation = <S>(
   init: (params: Params) => S,
   update: (updates: Params, state: S, params?: Params) => readonly [Params, S],
-): GradientTransformation<S> => Object.freeze({ init, update }) as GradientTransformation<S>;
+): GradientTransformation<S> =>
+  Object.freeze({ init, update: (u: Params, s: S, p?: Params) => Object.freeze(update(u, s, p)) }) as GradientTransformation<S>;
 
 /** A transformation without state that maps each update (and its parameter) leaf by leaf. @internal */
 export const stateless = (update: (updates: Params, params?: Params) => Params): GradientTransformation<EmptyState> =>

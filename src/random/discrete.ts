@@ -13,6 +13,7 @@
  * All shapes are static (JS numbers), so every sampler runs under `jit` and `vmap`.
  */
 
+import { tensorArg } from '../ops/args.ts';
 import { tensor } from '../ops/create.ts';
 import * as O from '../ops/index.ts';
 import { uint32Binary } from '../primitives/random.ts';
@@ -80,6 +81,7 @@ export interface CategoricalOptions {
  */
 export function categorical(key: Tensor, logits: Tensor, options: CategoricalOptions = {}): Tensor {
   checkOptions('random.categorical', options, ['axis', 'shape']);
+  tensorArg('random.categorical', logits, 'logits');
   if (logits.dtype !== 'float32' && logits.dtype !== 'float64') {
     throw new PuregradError('random.categorical', `logits must be float, got ${logits.dtype}`);
   }

@@ -106,9 +106,9 @@ export function split(key: Tensor, n = 2): Tensor {
  * [a.shape, b.shape] // => [[2], [2]]
  * b.sub(random.foldIn(random.key(0), 1)) // => [0, 0]
  */
-export function splitN(key: Tensor, n = 2): Tensor[] {
+export function splitN(key: Tensor, n = 2): readonly Tensor[] {
   const keys = split(key, n);
-  return Array.from({ length: n }, (_, i) => O.reshape(O.slice(keys, [i], [i + 1]), [2]));
+  return Object.freeze(Array.from({ length: n }, (_, i) => O.reshape(O.slice(keys, [i], [i + 1]), [2])));
 }
 
 /**

@@ -5,11 +5,13 @@
  */
 
 import type { DType, Storage } from './dtype.ts';
-import { allocate, dtypeForTypedArray, storageFrom } from './dtype.ts';
+import { allocate, checkDType, dtypeForTypedArray, storageFrom } from './dtype.ts';
 import type { Shape } from './shape.ts';
-import { showShape, sizeOf } from './shape.ts';
+import { checkSize, showShape, sizeOf } from './shape.ts';
 import { PuregradError } from './errors.ts';
 import { Tensor, filled, fromStorage } from './tensor.ts';
+import type { TensorJSON } from './json.ts';
+import { decodeTensor, isTensorJSON } from './json.ts';
 
 /** Anything `tensor()` accepts. */
 export type TensorLike = number | boolean | Storage | readonly TensorLike[];
@@ -51,13 +53,19 @@ function flatten(data: TensorLike, shape: Shape, out: Storage): void {
 }
 
 /**
- * A concrete tensor from nested arrays, a typed array or a scalar (a tensor is
- * copied; the public `tensor` in `src/ops/create.ts` converts it instead).
+ * A concrete tensor from nested arrays, a typed array, a scalar or the JSON form
+ * `{dtype, shape, data}` of `toJSON()` (a tensor is copied; the public `tensor`
+ * in `src/ops/create.ts` converts it instead).
  */
-export function tensor(data: TensorLike | Tensor, options: TensorOptions = {}): Tensor {
+export function tensor(data: TensorLike | TensorJSON | Tensor, options: TensorOptions = {}): Tensor {
+  checkTensorOptions(options);
   if (data instanceof Tensor) {
     const c = data.concrete();
     return tensor(c.toTypedArray(), { dtype: options.dtype ?? c.dtype, shape: options.shape ?? c.shape });
+  }
+  if (isTensorJSON(data)) {
+    const json = decodeTensor(data);
+    return tensor(json.data, { dtype: options.dtype ?? json.dtype, shape: options.shape ?? json.shape });
   }
   if (options.shape !== undefined) checkShape('tensor', options.shape);
   if (ArrayBuffer.isView(data)) {
@@ -71,16 +79,14 @@ export function tensor(data: TensorLike | Tensor, options: TensorOptions = {}): 
     if (sizeOf(shape) !== src.length) {
       throw new PuregradError('tensor', `shape ${showShape(shape)} holds ${sizeOf(shape)} elements but the buffer has ${src.length}`);
     }
+    if (dtype === 'int32' && natural !== 'int32') checkInt32('tensor', firstNonInt32(src));
     return fromStorage(shape, dtype, storageFrom(src, dtype));
   }
   const dtype = options.dtype ?? (typeof data === 'boolean' || isAllBool(data) ? 'bool' : 'float32');
   const inferred = inferShape(data);
   const out = allocate(dtype, sizeOf(inferred));
   flatten(data, inferred, out);
-  if (dtype === 'int32') {
-    const bad = firstOutOfInt32(data);
-    if (bad !== undefined) throw new PuregradError('tensor', `${bad} does not fit int32; use a float dtype`);
-  }
+  if (dtype === 'int32') checkInt32('tensor', firstOutOfInt32(data));
   if (dtype === 'bool') for (let i = 0; i < out.length; i++) out[i] = out[i] !== 0 ? 1 : 0;
   const shape = options.shape ?? inferred;
   if (sizeOf(shape) !== out.length) {
@@ -89,9 +95,40 @@ export function tensor(data: TensorLike | Tensor, options: TensorOptions = {}): 
   return fromStorage(shape, dtype, out);
 }
 
-/** The first number in nested arrays outside int32's range, if any. */
+/** Whether `v` has an int32 value: finite and, truncated toward zero as NumPy does, in range. */
+const fitsInt32 = (v: number): boolean => Number.isFinite(v) && Math.trunc(v) >= -(2 ** 31) && Math.trunc(v) <= 2 ** 31 - 1;
+
+/**
+ * int32 data: fractions truncate toward zero (as NumPy's and JAX's `array(…, dtype=int32)`),
+ * but NaN, ±Infinity and values out of range have no int32 value and are an error, not a wrapped number.
+ */
+export function checkInt32(op: string, bad: number | undefined): void {
+  if (bad === undefined) return;
+  const why = Number.isNaN(bad) ? 'NaN has no int32 value' : !Number.isFinite(bad) ? `${bad} has no int32 value` : `${bad} does not fit int32 (−2³¹ … 2³¹ − 1)`;
+  throw new PuregradError(op, `${why}; use a float dtype, or replace such entries before converting`);
+}
+
+/** The first value of a typed array outside int32 (see `checkInt32`), if any. */
+export function firstNonInt32(src: ArrayLike<number>): number | undefined {
+  for (let i = 0; i < src.length; i++) if (!fitsInt32(src[i]!)) return src[i];
+  return undefined;
+}
+
+/** `tensor`'s options: an object with `dtype` (one of the four) and `shape`, nothing else. */
+function checkTensorOptions(options: unknown): void {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new PuregradError('tensor', `options must be an object such as { dtype: 'float64' }, got ${Array.isArray(options) ? 'an array' : String(options)}`);
+  }
+  for (const k of Object.keys(options)) {
+    if (k !== 'dtype' && k !== 'shape') throw new PuregradError('tensor', `unknown option '${k}'; the options are dtype, shape`);
+  }
+  const { dtype } = options as TensorOptions;
+  if (dtype !== undefined) checkDType('tensor', dtype);
+}
+
+/** The first number in nested arrays without an int32 value, if any. */
 function firstOutOfInt32(data: TensorLike): number | undefined {
-  if (typeof data === 'number') return Number.isFinite(data) && (data < -(2 ** 31) || data > 2 ** 31 - 1) ? data : undefined;
+  if (typeof data === 'number') return fitsInt32(data) ? undefined : data;
   if (Array.isArray(data)) {
     for (const d of data as readonly TensorLike[]) {
       const bad = firstOutOfInt32(d);
@@ -119,9 +156,11 @@ export const scalar = (value: number | boolean, dtype?: DType): Tensor =>
   tensor(value, dtype === undefined ? {} : { dtype });
 
 const checkShape = (op: string, shape: Shape): void => {
+  if (!Array.isArray(shape)) throw new PuregradError(op, `shape must be an array of non-negative integers, got ${typeof shape}`);
   if (!shape.every((d) => Number.isInteger(d) && d >= 0)) {
     throw new PuregradError(op, `shape ${showShape(shape)} must be non-negative integers`);
   }
+  checkSize(op, shape);
 };
 
 /**
@@ -130,9 +169,16 @@ const checkShape = (op: string, shape: Shape): void => {
  * full([2, 2], 7) // => [[7, 7], [7, 7]]
  * full([2], 3, 'int32').dtype // => "int32"
  */
-export function full(shape: Shape, value: number, dtype: DType = 'float32'): Tensor {
-  checkShape('full', shape);
-  return filled(shape, dtype, value);
+export const full = (shape: Shape, value: number, dtype: DType = 'float32'): Tensor => fill('full', shape, value, dtype);
+
+function fill(op: string, shape: Shape, value: number, dtype: DType): Tensor {
+  checkShape(op, shape);
+  checkDType(op, dtype);
+  if (typeof value !== 'number' && typeof value !== 'boolean') {
+    throw new PuregradError(op, `the fill value must be a number, got ${value === null ? 'null' : typeof value}`);
+  }
+  if (dtype === 'int32') checkInt32(op, fitsInt32(value) ? undefined : value);
+  return filled([...shape], dtype, Number(value));
 }
 
 /**
@@ -141,13 +187,13 @@ export function full(shape: Shape, value: number, dtype: DType = 'float32'): Ten
  * zeros([2, 3]).shape // => [2, 3]
  * zeros([2], 'bool') // => [false, false]
  */
-export const zeros = (shape: Shape, dtype: DType = 'float32'): Tensor => full(shape, 0, dtype);
+export const zeros = (shape: Shape, dtype: DType = 'float32'): Tensor => fill('zeros', shape, 0, dtype);
 /**
  * A tensor of `shape` filled with 1 (true for bool), float32 by default.
  * @example
  * ones([2], 'int32') // => [1, 1]
  */
-export const ones = (shape: Shape, dtype: DType = 'float32'): Tensor => full(shape, 1, dtype);
+export const ones = (shape: Shape, dtype: DType = 'float32'): Tensor => fill('ones', shape, 1, dtype);
 
 /**
  * `[start, start + step, …)` up to but excluding `stop`; with one argument, `[0, stop)`. A vector, float32 by default.

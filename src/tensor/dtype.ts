@@ -3,6 +3,8 @@
  * integer and a boolean stored one byte per element.
  */
 
+import { PuregradError } from './errors.ts';
+
 export type DType = 'float32' | 'float64' | 'int32' | 'bool';
 
 /** The flat storage behind a tensor of each dtype. */
@@ -16,6 +18,13 @@ export interface StorageOf {
 }
 
 export const DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'bool'];
+
+/** `d` if it is one of the four dtypes, else a `PuregradError` naming `op`. */
+export function checkDType(op: string, d: unknown, what = 'dtype'): DType {
+  if (typeof d === 'string' && (DTYPES as readonly string[]).includes(d)) return d as DType;
+  const got = typeof d === 'string' ? JSON.stringify(d) : d === null ? 'null' : typeof d;
+  throw new PuregradError(op, `${what} must be one of ${DTYPES.join(', ')}, got ${got}`);
+}
 
 export const isFloat = (d: DType): boolean => d === 'float32' || d === 'float64';
 

@@ -56,12 +56,22 @@ export class PuregradError extends Error {
  */
 export class ConcretizationError extends PuregradError {
   /** `why` says what makes the value unknown (which transformation traces it). */
-  constructor(what: string, why = 'it is traced into a program (by jit or makeProgram, or as a cond, scan or custom-rule body)') {
-    super(
-      what,
-      `this tensor's value is not known here: ${why}. ` +
-        'Branch with `where(cond, x, y)` or `cond(pred, trueFn, falseFn, ...)` instead of reading the value.',
-    );
+  constructor(
+    what: string,
+    why = 'it is traced into a program (by jit or makeProgram, or as a cond, scan or custom-rule body)',
+    advice = 'Branch with `where(cond, x, y)` or `cond(pred, trueFn, falseFn, ...)` instead of reading the value.',
+  ) {
+    super(what, `this tensor's value is not known here: ${why}. ${advice}`);
     this.name = 'ConcretizationError';
   }
+}
+
+/**
+ * `f` if it is a function, else a `PuregradError` naming `op` (the transformations check this
+ * when they are applied, not later when the transformed function first runs). @internal
+ */
+export function checkFunction<F>(op: string, f: F, what = 'f'): F {
+  if (typeof f === 'function') return f;
+  const got = f === null ? 'null' : Array.isArray(f) ? 'an array' : typeof f === 'object' ? `a ${(f as object).constructor?.name ?? 'object'}` : `${typeof f} ${String(f)}`;
+  throw new PuregradError(op, `${what} must be a function, got ${got}`);
 }

@@ -3,9 +3,23 @@
  * errors here are plain messages, and the op that called names itself.
  */
 
+import { PuregradError } from './errors.ts';
+
 export type Shape = readonly number[];
 
 export const sizeOf = (shape: Shape): number => shape.reduce((a, b) => a * b, 1);
+
+/** The most elements a tensor may have: typed arrays and the kernels' indices are limited to 2³¹ − 1. */
+export const MAX_SIZE = 2 ** 31 - 1;
+
+/** A `PuregradError` naming `op` when a tensor of `shape` would be too large to allocate. */
+export function checkSize(op: string, shape: Shape): void {
+  const n = sizeOf(shape);
+  if (n > MAX_SIZE) {
+    throw new PuregradError(op, `shape ${showShape(shape)} has ${n.toExponential(3)} elements, more than a tensor can hold ` +
+      `(${MAX_SIZE}); check the shape (a batch axis multiplied in twice?)`);
+  }
+}
 
 export const shapeEq = (a: Shape, b: Shape): boolean =>
   a.length === b.length && a.every((d, i) => d === b[i]);

@@ -15,6 +15,8 @@ import type { Shape } from './shape.ts';
 import { sizeOf, showShape } from './shape.ts';
 import { ConcretizationError, PuregradError } from './errors.ts';
 import { formatValues } from './format.ts';
+import type { TensorJSON } from './json.ts';
+import { encodeTensor } from './json.ts';
 
 /** Nested JavaScript arrays as returned by `toArray()`. */
 export type NestedArray = number | boolean | readonly NestedArray[];
@@ -138,6 +140,20 @@ export class Tensor {
       throw new PuregradError('item', `expected a tensor with one element, got shape ${showShape(t.shape)}; index it first or use toArray()`);
     }
     return storageOf(t)[0]!;
+  }
+
+  /**
+   * The JSON form `{dtype, shape, data}`, `data` flat and row-major, so `JSON.stringify` keeps the values;
+   * `tensor()` reads it back exactly. NaN, ±Infinity and −0 are written as the strings
+   * `"NaN"`, `"Infinity"`, `"-Infinity"` and `"-0"`, which JSON numbers cannot hold.
+   * @example
+   * JSON.stringify(tensor([[1, 2], [3, 0.1]])) // => "{\"dtype\":\"float32\",\"shape\":[2,2],\"data\":[1,2,3,0.1]}"
+   * tensor([NaN, -0], { dtype: 'float64' }).toJSON().data // => ["NaN", "-0"]
+   * tensor(JSON.parse(JSON.stringify(tensor([true, false])))) // => [true, false]
+   */
+  toJSON(): TensorJSON {
+    const t = this.concrete('toJSON');
+    return encodeTensor(t.dtype, t.shape, storageOf(t));
   }
 
   /** Lets `x > 0` and `` `${x}` `` read a scalar tensor outside `jit`. */

@@ -15,6 +15,7 @@ import type { Aval, Primitive } from '../ir/primitive.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import type { MainTrace } from './core.ts';
 import { Trace, Tracer } from './core.ts';
+import { siteForRecording } from './debug.ts';
 
 export class BuilderTracer extends Tracer {
   constructor(
@@ -62,7 +63,8 @@ export class BuilderTrace extends Trace {
 
   process(prim: Primitive, inputs: readonly Tracer[], params: object, outs: readonly Aval[]): readonly Tensor[] {
     const vs = outs.map((a) => new Var({ shape: a.shape, dtype: a.dtype }));
-    this.eqns.push({ prim, inputs: (inputs as readonly BuilderTracer[]).map((t) => t.atom), params, outs: vs });
+    const site = siteForRecording();
+    this.eqns.push({ prim, inputs: (inputs as readonly BuilderTracer[]).map((t) => t.atom), params, outs: vs, ...(site === undefined ? {} : { site }) });
     return vs.map((v) => new BuilderTracer(this, v));
   }
 

@@ -17,8 +17,10 @@
  */
 
 import type { Aval, Primitive } from '../ir/primitive.ts';
-import { PuregradError } from '../tensor/errors.ts';
+import { ConcretizationError, PuregradError } from '../tensor/errors.ts';
+import { checkSize } from '../tensor/shape.ts';
 import { Tensor } from '../tensor/tensor.ts';
+import { checkFinite, debugNansOn } from './debug.ts';
 import { evalEager } from './eager.ts';
 
 export abstract class Trace {
@@ -53,6 +55,22 @@ export abstract class Tracer extends Tensor {
   get level(): number {
     return this.trace.main.level;
   }
+
+  /** Whether the transformation that made this tracer has finished (the tracer leaked out of it). */
+  get escaped(): boolean {
+    return stack[this.level] !== this.trace.main;
+  }
+
+  /** As `Tensor.concrete`, but an unknown value that leaked out of its transformation says so. @internal */
+  override concrete(reader = 'reading a value'): Tensor {
+    const v = this.knownValue();
+    if (v !== undefined) return v;
+    if (this.escaped) {
+      throw new ConcretizationError(reader, 'it is a traced value that escaped the transformation that made it ' +
+        '(was it stored in a variable outside the function given to jit, makeProgram, cond or scan?)', 'Return it from the function instead.');
+    }
+    throw new ConcretizationError(reader, this.unknownBecause());
+  }
 }
 
 /**
@@ -64,7 +82,7 @@ class EvalTrace extends Trace {
     throw new Error(`internal: the eval trace cannot lift ${String(x)}`);
   }
   process(prim: Primitive, inputs: readonly Tensor[], params: object, outs: readonly Aval[]): readonly Tensor[] {
-    return evalEager(prim, inputs, params, outs);
+    return evaluate(prim, inputs, params, outs);
   }
 }
 
@@ -130,14 +148,44 @@ function traceFor(inputs: readonly Tensor[], outs: readonly Aval[]): Trace | und
   return top?.trace;
 }
 
+const isPlain = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null);
+
+const deepFrozen = (v: unknown): boolean =>
+  Array.isArray(v) ? Object.isFrozen(v) && v.every(deepFrozen) : isPlain(v) ? Object.isFrozen(v) && Object.values(v).every(deepFrozen) : true;
+
+const frozenCopy = (v: unknown): unknown => {
+  if (Array.isArray(v)) return Object.freeze(v.map(frozenCopy));
+  if (!isPlain(v)) return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) Object.defineProperty(out, k, { value: frozenCopy(x), enumerable: true });
+  return Object.freeze(out);
+};
+
+/**
+ * The params an equation keeps: deeply frozen. An op may pass a caller's array
+ * along (`reshape(x, shape)` passes `shape`); the copy means that changing the
+ * array after the call cannot change the recorded program or its gradient.
+ */
+const ownParams = <P extends object>(params: P): P => (deepFrozen(params) ? params : (frozenCopy(params) as P));
+
+/** Evaluate on concrete inputs; under `debugNans`, check the results. */
+function evaluate(prim: Primitive, inputs: readonly Tensor[], params: object, outs: readonly Aval[]): readonly Tensor[] {
+  const results = evalEager(prim, inputs, params, outs);
+  if (debugNansOn()) checkFinite(prim, inputs, results);
+  return results;
+}
+
 /**
  * Apply a primitive, getting every result: check shapes, pick the trace,
  * interpret. Every op ends here.
  */
-export function bindMulti<P extends object>(prim: Primitive<P>, inputs: readonly Tensor[], params: P): readonly Tensor[] {
+export function bindMulti<P extends object>(prim: Primitive<P>, inputs: readonly Tensor[], given: P): readonly Tensor[] {
+  const params = ownParams(given);
   const outs = prim.abstractEval(inputs, params);
+  for (const o of outs) checkSize(prim.name, o.shape);
   const trace = traceFor(inputs, outs);
-  if (trace === undefined) return evalEager(prim, inputs, params, outs);
+  if (trace === undefined) return evaluate(prim, inputs, params, outs);
   return trace.process(prim, inputs.map((x) => fullRaise(trace, x)), params, outs);
 }
 

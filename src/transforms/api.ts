@@ -7,7 +7,7 @@
 
 import type { Program } from '../ir/program.ts';
 import { isFloat } from '../tensor/dtype.ts';
-import { PuregradError } from '../tensor/errors.ts';
+import { checkFunction, PuregradError } from '../tensor/errors.ts';
 import { shapeEq, showShape } from '../tensor/shape.ts';
 import { filled, Tensor } from '../tensor/tensor.ts';
 import type { Tree, TreeDef } from '../tree/tree.ts';
@@ -48,6 +48,7 @@ const zerosLike = (x: Tensor): Tensor => filled(x.shape, x.dtype, 0);
  * dy // => 1
  */
 export function jvp<A extends readonly unknown[], R>(f: (...args: A) => R, primals: A, tangents: A): [R, R] {
+  checkFunction('jvp', f);
   const [xs, inDef] = tensorLeaves('jvp', primals);
   const [ts, tDef] = tensorLeaves('jvp', tangents, 'the tangents');
   if (!sameStructure(inDef, tDef)) {
@@ -69,7 +70,7 @@ export function jvp<A extends readonly unknown[], R>(f: (...args: A) => R, prima
     xs,
     ts.map((t, i) => (isFloat(xs[i]!.dtype) ? t : null)),
   );
-  return [unflatten(outDef!, r.outs) as R, unflatten(outDef!, r.tangents.map((t, i) => t ?? zerosLike(r.outs[i]!))) as R];
+  return Object.freeze([unflatten(outDef!, r.outs) as R, unflatten(outDef!, r.tangents.map((t, i) => t ?? zerosLike(r.outs[i]!))) as R]) as [R, R];
 }
 
 /**
@@ -82,6 +83,7 @@ export function jvp<A extends readonly unknown[], R>(f: (...args: A) => R, prima
  * back(scalar(1)) // => [6]
  */
 export function vjp<A extends readonly unknown[], R>(f: (...args: A) => R, ...primals: A): [R, (cotangent: R) => A] {
+  checkFunction('vjp', f);
   const [xs, inDef] = tensorLeaves('vjp', primals);
   let outDef: TreeDef | undefined;
   const lin = linearizeFlat((leaves) => {
@@ -103,7 +105,7 @@ export function vjp<A extends readonly unknown[], R>(f: (...args: A) => R, ...pr
     });
     return unflatten(inDef, inputCotangents(lin.linear, lin.differentiable, xs, cts)) as unknown as A;
   };
-  return [out, back];
+  return Object.freeze([out, back]) as [R, (cotangent: R) => A];
 }
 
 function inputCotangents(linear: Program, differentiable: readonly boolean[], xs: readonly Tensor[], cts: readonly (Tensor | null)[]): Tensor[] {
@@ -143,6 +145,7 @@ export function grad<A extends readonly unknown[], const N extends Argnums = 0>(
   options?: GradOptions<N> & { readonly hasAux?: false },
 ): (...args: A) => GradOf<A, N>;
 export function grad(f: (...args: never[]) => unknown, options: GradOptions<Argnums> & { readonly hasAux?: boolean } = {}) {
+  checkFunction('grad', f);
   const vg = valueAndGradImpl('grad', f, options);
   return (...args: unknown[]) => {
     const [value, g] = vg(args);
@@ -166,6 +169,7 @@ export function valueAndGrad<A extends readonly unknown[], const N extends Argnu
   options?: GradOptions<N> & { readonly hasAux?: false },
 ): (...args: A) => [Tensor, GradOf<A, N>];
 export function valueAndGrad(f: (...args: never[]) => unknown, options: GradOptions<Argnums> & { readonly hasAux?: boolean } = {}) {
+  checkFunction('valueAndGrad', f);
   const vg = valueAndGradImpl('valueAndGrad', f, options);
   return (...args: unknown[]) => vg(args);
 }
@@ -173,7 +177,7 @@ export function valueAndGrad(f: (...args: never[]) => unknown, options: GradOpti
 function valueAndGradImpl(op: string, f: (...args: never[]) => unknown, options: GradOptions<Argnums> & { readonly hasAux?: boolean }) {
   const argnums = options.argnums ?? 0;
   const nums = typeof argnums === 'number' ? [argnums] : argnums;
-  return (args: readonly unknown[]): [unknown, unknown] => {
+  return (args: readonly unknown[]): readonly [unknown, unknown] => {
     nums.forEach((n) => {
       if (!(Number.isInteger(n) && n >= 0 && n < args.length)) {
         throw new PuregradError(op, `argnums ${n} is out of range for a call with ${args.length} argument(s)`);
@@ -202,7 +206,7 @@ function valueAndGradImpl(op: string, f: (...args: never[]) => unknown, options:
     }, xs);
     const value = lin.outs[0]!;
     const grads = unflatten(inDef, inputCotangents(lin.linear, lin.differentiable, xs, [filled([], value.dtype, 1)])) as unknown[];
-    return [options.hasAux ? [value, lin.aux] : value, typeof argnums === 'number' ? grads[0] : grads];
+    return Object.freeze([options.hasAux ? Object.freeze([value, lin.aux]) : value, typeof argnums === 'number' ? grads[0] : grads]);
   };
 }
 
@@ -221,6 +225,7 @@ function unpackAux(op: string, result: unknown): [unknown, unknown] {
  * program.eqns.map((e) => e.prim.name) // => ["mul", "sin"]
  */
 export function makeProgram<A extends readonly unknown[]>(f: (...args: A) => unknown): (...args: A) => Program {
+  checkFunction('makeProgram', f);
   return (...args: A) => {
     // Tensor leaves become program inputs; other leaves (numbers, strings, …) are static, as under jit.
     const [xs, inDef] = flatten(args as unknown as Tree<unknown>);

@@ -13,7 +13,7 @@
 import { reshape } from '../primitives/linear.ts';
 import { slice } from '../primitives/indexing.ts';
 import { allocate } from '../tensor/dtype.ts';
-import { PuregradError } from '../tensor/errors.ts';
+import { checkFunction, PuregradError } from '../tensor/errors.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { fromStorage } from '../tensor/tensor.ts';
 import type { Tree, TreeDef } from '../tree/tree.ts';
@@ -94,6 +94,7 @@ function withArgnums<A extends readonly unknown[]>(op: string, f: (...args: A) =
 export function jacfwd<R extends readonly unknown[]>(f: (x: Tensor, ...rest: R) => Tensor, options?: { readonly argnums?: 0 }): (x: Tensor, ...rest: R) => Tensor;
 export function jacfwd<A extends readonly unknown[]>(f: (...args: A) => unknown, options?: JacOptions): (...args: A) => unknown;
 export function jacfwd<A extends readonly unknown[]>(f: (...args: A) => unknown, options: JacOptions = {}): (...args: A) => unknown {
+  checkFunction('jacfwd', f);
   return withArgnums<A>('jacfwd', f, options, (g, x) => {
     const [xs, inDef] = tensorLeaves('jacfwd', x);
     requireFloatInputs('jacfwd', xs);
@@ -116,6 +117,7 @@ export function jacfwd<A extends readonly unknown[]>(f: (...args: A) => unknown,
 export function jacrev<R extends readonly unknown[]>(f: (x: Tensor, ...rest: R) => Tensor, options?: { readonly argnums?: 0 }): (x: Tensor, ...rest: R) => Tensor;
 export function jacrev<A extends readonly unknown[]>(f: (...args: A) => unknown, options?: JacOptions): (...args: A) => unknown;
 export function jacrev<A extends readonly unknown[]>(f: (...args: A) => unknown, options: JacOptions = {}): (...args: A) => unknown {
+  checkFunction('jacrev', f);
   return withArgnums<A>('jacrev', f, options, (g, x) => {
     const [xs, inDef] = tensorLeaves('jacrev', x);
     requireFloatInputs('jacrev', xs);
@@ -141,5 +143,6 @@ const zerosFor = (y: Tensor, x: Tensor): Tensor => fromStorage([y.size * x.size]
 export function hessian<R extends readonly unknown[]>(f: (x: Tensor, ...rest: R) => Tensor, options?: { readonly argnums?: 0 }): (x: Tensor, ...rest: R) => Tensor;
 export function hessian<A extends readonly unknown[]>(f: (...args: A) => unknown, options?: JacOptions): (...args: A) => unknown;
 export function hessian<A extends readonly unknown[]>(f: (...args: A) => unknown, options: JacOptions = {}): (...args: A) => unknown {
+  checkFunction('hessian', f);
   return jacfwd(jacrev(f, options) as (...args: A) => unknown, options);
 }

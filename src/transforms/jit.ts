@@ -22,7 +22,8 @@
  */
 
 import type { Program } from '../ir/program.ts';
-import { PuregradError } from '../tensor/errors.ts';
+import { debugNansOn } from '../trace/debug.ts';
+import { checkFunction, PuregradError } from '../tensor/errors.ts';
 import { filled, Tensor } from '../tensor/tensor.ts';
 import type { TreeDef } from '../tree/tree.ts';
 import { unflatten } from '../tree/tree.ts';
@@ -72,6 +73,7 @@ export type Jitted<A extends readonly unknown[], R> = ((...args: A) => R) & {
  * g(tensor([1, 2, 3, 4]), 2).shape // => [2, 2]
  */
 export function jit<A extends readonly unknown[], R>(f: (...args: A) => R, options?: JitOptions): Jitted<A, R> {
+  checkFunction('jit', f);
   const statics = jitOptions(options);
   /** Most recently used first; `cache[0]` is the last signature that ran. */
   const cache: Entry[] = [];
@@ -114,6 +116,8 @@ export function jit<A extends readonly unknown[], R>(f: (...args: A) => R, optio
   };
 
   const run = (...args: A): R => {
+    // Under debugNans the function runs op by op, so the op that makes a NaN is the one reported.
+    if (debugNansOn()) return f(...args);
     const [entry, inputs] = probe(args);
     return runEntry(entry, inputs) as R;
   };
@@ -127,7 +131,7 @@ export function jit<A extends readonly unknown[], R>(f: (...args: A) => R, optio
         throw new PuregradError('jit.lower', `${changes.slice(0, 3).join('; ') || 'the arguments differ'} from the signature ` +
           'this function was lowered for; a lowered function runs only that one: call the jitted function itself to trace others');
       }
-      return runEntry(entry, inputs) as R;
+      return debugNansOn() ? f(...later) : (runEntry(entry, inputs) as R);
     };
     return Object.assign(lowered, { program: entry.program });
   };

@@ -10,19 +10,37 @@
  * are run forwards first, and only the rest are transposed.
  */
 
-import type { Atom, Program } from '../ir/program.ts';
+import type { Atom, Eqn, Program } from '../ir/program.ts';
 import { Literal, Var } from '../ir/program.ts';
 import { UndefinedPrimal } from '../ir/primitive.ts';
 import { add } from '../primitives/linear.ts';
+import { atSite } from '../trace/debug.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { bindMulti } from '../trace/core.ts';
+
+/** One equation transposed, as `backwardPass` reports it to an observer (`explain` pairs it with its forward equation). */
+export interface TransposeStep {
+  readonly eqn: Eqn;
+  /** The cotangents its outputs had (`null`: zero). */
+  readonly outCts: readonly (Tensor | null)[];
+  /** What its transpose rule sent to each input (`null`: nothing, or a known input). */
+  readonly inCts: readonly (Tensor | null)[];
+  /** Each input's cotangent after adding what was sent: the sum over its uses so far (`null` for known inputs). */
+  readonly totals: readonly (Tensor | null)[];
+}
 
 /**
  * Cotangents of the inputs of `program` given as `UndefinedPrimal` (the linear
  * ones), from cotangents of its outputs; `null` where no path leads (a zero).
- * Known inputs get `null`.
+ * Known inputs get `null`. `onStep`, if given, hears of each equation right
+ * after it is transposed.
  */
-export function backwardPass(program: Program, args: readonly (Tensor | UndefinedPrimal)[], cts: readonly (Tensor | null)[]): (Tensor | null)[] {
+export function backwardPass(
+  program: Program,
+  args: readonly (Tensor | UndefinedPrimal)[],
+  cts: readonly (Tensor | null)[],
+  onStep?: (step: TransposeStep) => void,
+): (Tensor | null)[] {
   const known = new Map<Var, Tensor>();
   const linear = new Set<Var>();
   program.consts.forEach((c) => known.set(c.v, c.value));
@@ -40,7 +58,7 @@ export function backwardPass(program: Program, args: readonly (Tensor | Undefine
       eqn.outs.forEach((v) => linear.add(v));
       backward.push(eqn);
     } else {
-      const outs = bindMulti(eqn.prim, eqn.inputs.map(read), eqn.params);
+      const outs = atSite(eqn.site, () => bindMulti(eqn.prim, eqn.inputs.map(read), eqn.params));
       eqn.outs.forEach((v, i) => known.set(v, outs[i]!));
     }
   }
@@ -65,10 +83,11 @@ export function backwardPass(program: Program, args: readonly (Tensor | Undefine
       throw new Error(`internal: ${prim.name} appeared on a tangent path but has no transpose rule`);
     }
     const inputs = eqn.inputs.map((a) => (a instanceof Var && linear.has(a) ? new UndefinedPrimal(a.aval) : read(a)));
-    const inCts = prim.transpose(outCts, inputs, eqn.params);
+    const inCts = atSite(eqn.site, () => (prim.transpose as Exclude<typeof prim.transpose, 'notLinear'>)(outCts, inputs, eqn.params));
     eqn.inputs.forEach((a, i) => {
       if (a instanceof Var) accumulate(a, inCts[i] ?? null);
     });
+    onStep?.({ eqn, outCts, inCts, totals: eqn.inputs.map((a) => (a instanceof Var && linear.has(a) ? ctEnv.get(a) ?? null : null)) });
   }
   return program.inputs.map((v) => (linear.has(v) ? ctEnv.get(v) ?? null : null));
 }

@@ -5,7 +5,7 @@
  */
 
 import { broadcast, moveAxis, reshape } from '../primitives/linear.ts';
-import { PuregradError } from '../tensor/errors.ts';
+import { checkFunction, PuregradError } from '../tensor/errors.ts';
 import { normalizeAxis, showShape } from '../tensor/shape.ts';
 import type { TreeDef } from '../tree/tree.ts';
 import { leafPath } from '../tree/path.ts';
@@ -32,6 +32,7 @@ export interface VmapOptions {
  * vmap(perExample, { inAxes: [null, 0] })(tensor([1, 2]), tensor([[1, 1], [2, 3]])) // => [3, 8]
  */
 export function vmap<A extends readonly unknown[], R>(f: (...args: A) => R, options: VmapOptions = {}): (...args: A) => R {
+  checkFunction('vmap', f);
   return (...args: A) => {
     const inAxes = options.inAxes ?? 0;
     const perArg = typeof inAxes === 'number' || inAxes === null ? args.map(() => inAxes) : inAxes;

@@ -156,6 +156,7 @@ export function showStructure(def: TreeDef): string {
 export function map<T>(f: (leaf: Tensor, ...rest: Tensor[]) => Tensor, tree: T, ...rest: readonly T[]): T;
 export function map<L, R>(f: (leaf: L, ...rest: L[]) => R, tree: Tree<L>, ...rest: readonly Tree<L>[]): Tree<R>;
 export function map<L, R>(f: (leaf: L, ...rest: L[]) => R, tree: Tree<L>, ...rest: readonly Tree<L>[]): Tree<R> {
+  if (typeof f !== 'function') throw new PuregradError('tree.map', `f must be a function, got ${f === null ? 'null' : typeof f}; the function comes first: tree.map(f, tree, ...rest)`);
   const [ls, def] = flatten(tree);
   const others = rest.map((r, j) => {
     const [rl, rdef] = flatten(r);
