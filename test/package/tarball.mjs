@@ -1,6 +1,6 @@
 /**
  * Checks on the packed tarball's contents, read from the unpacked package folder: only what a
- * user needs (dist/, README, LICENSE, package.json), every export target present, declarations
+ * user needs (dist/, README, LICENSE, package.json), every export and "bin" target present, declarations
  * that name `.js` files, and a `sideEffects` field that lists every module with effects at load.
  */
 
@@ -24,7 +24,8 @@ export function checkContents(files, pkg) {
   if (extra.length > 0) throw new Error(`the tarball ships files a user does not need: ${extra.join(', ')}`);
   const has = new Set(files);
   const conditions = Object.values(pkg.exports).flatMap((e) => (typeof e === 'string' ? [e] : Object.values(e)));
-  const targets = [pkg.main, pkg.types, ...conditions];
+  const bins = typeof pkg.bin === 'string' ? [pkg.bin] : Object.values(pkg.bin ?? {});
+  const targets = [pkg.main, pkg.types, ...conditions, ...bins];
   const missing = [...new Set(targets)].map((t) => t.replace(/^\.\//, '')).filter((t) => !has.has(t));
   for (const need of ['README.md', 'LICENSE', 'package.json']) if (!has.has(need)) missing.push(need);
   for (const js of files.filter((f) => f.endsWith('.js'))) {
