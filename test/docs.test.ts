@@ -16,7 +16,7 @@ import * as puregrad from '../src/index.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 // internals.md quotes library source rather than examples, and is pinned by test/programs.test.ts.
-const guides = ['README.md', 'docs/transformations.md', 'docs/sharp-edges.md', 'docs/layers.md', 'docs/random.md', 'docs/optimizers.md', 'docs/convolution.md', 'docs/training.md', 'docs/io.md', 'docs/backprop.md'];
+const guides = ['README.md', 'docs/transformations.md', 'docs/sharp-edges.md', 'docs/layers.md', 'docs/random.md', 'docs/optimizers.md', 'docs/convolution.md', 'docs/training.md', 'docs/io.md', 'docs/backprop.md', 'docs/xor.md', 'docs/initialization.md', 'docs/regimes.md', 'docs/outputs.md', 'docs/svm.md', 'docs/weight-sharing.md'];
 const statement = /^(import|export|const|let|var|type|interface|function|class|for|if|while|try|return|\}|\)|\]|\/\/|\/\*|\*|$)/;
 
 interface Section {
