@@ -12,6 +12,7 @@ import type { DType, Tensor } from '../src/index.ts';
 import * as pg from '../src/index.ts';
 import { compile } from '../src/compile/compile.ts';
 import { withFusion } from '../src/compile/fuse.ts';
+import { isSimdKernel, withSimd } from '../src/compile/simd.ts';
 import { optimize } from '../src/compile/optimize.ts';
 
 const { add, broadcastTo, cast, grad, greater, makeProgram, matmul, mean, mul, nn, ones, sub, tensor, tree, where, zeros } = pg;
@@ -86,6 +87,50 @@ const sameBits = (a: Tensor, b: Tensor): boolean => {
 };
 
 describe('fusion', () => {
+  it('runs float32 groups as WebAssembly SIMD with the same bits as the JavaScript loops and eager evaluation', () => {
+    let simdGroups = 0;
+    fc.assert(
+      fc.property(inputs, fc.array(step, { minLength: 1, maxLength: 12 }), fc.array(pos, { maxLength: 2 }), (xs, steps, outs) => {
+        const f = programOf(steps, outs);
+        const program = optimize(makeProgram(f)(...xs));
+        // Every eligible group goes to SIMD, however small (the default least size is 512 elements).
+        const compiled = withSimd(true, () => compile(program), 1);
+        for (const s of compiled.plan.steps) if (isSimdKernel(s.kernel)) simdGroups++;
+        const simd = compiled(xs);
+        const scalar = withSimd(false, () => compile(program))(xs);
+        const eager = f(...xs);
+        simd.forEach((t, i) => {
+          expect(sameBits(t, scalar[i]!)).toBe(true);
+          expect(sameBits(t, eager[i]!)).toBe(true);
+        });
+      }),
+      { numRuns: 400 },
+    );
+    expect(simdGroups).toBeGreaterThan(40);
+  });
+
+  it('SIMD groups: odd sizes, a bias over a batch, a ReLU mask stored as bool and read back, special values', () => {
+    for (const n of [1, 3, 4, 7, 33, 257, 1000]) {
+      const specials = [0, -0, 1, -1, NaN, Infinity, -Infinity, 1e-45, 3.4e38, 0.1];
+      const x = tensor(Array.from({ length: 2 * n }, (_, i) => specials[i % specials.length]! * (i % 3 === 0 ? -1 : 1) + (i % 7) * 0.37), { shape: [2, n] });
+      const b = tensor(Array.from({ length: n }, (_, i) => (i % 5) - 2.5));
+      const g = tensor(Array.from({ length: 2 * n }, (_, i) => Math.sin(i)), { shape: [2, n] });
+      const f = (x: Tensor, b: Tensor, g: Tensor) => {
+        const h = add(x, b);
+        const mask = greater(h, 0);
+        const relu = where(mask, h, 0);
+        const back = where(mask, g, 0);
+        return [relu, back, mask, pg.maximum(x, g), pg.div(x, g), pg.sqrt(pg.abs(x)), sub(x, mul(g, 0.01))];
+      };
+      const program = optimize(makeProgram(f)(x, b, g));
+      const compiled = withSimd(true, () => compile(program), 1);
+      expect(compiled.plan.steps.some((s) => isSimdKernel(s.kernel))).toBe(true);
+      const got = compiled([x, b, g]);
+      const want = f(x, b, g);
+      got.forEach((t, i) => expect(sameBits(t, want[i]!)).toBe(true));
+    }
+  });
+
   it('computes exactly what unfused plans and eager evaluation compute, for every dtype and broadcasting', () => {
     let fusedOps = 0;
     fc.assert(

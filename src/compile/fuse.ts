@@ -32,6 +32,8 @@ import { sizeOf, stridesOf } from '../tensor/shape.ts';
 import { storageOf } from '../tensor/tensor.ts';
 import { showLiteral } from '../ir/names.ts';
 import { scalarExpression, SELECT } from './scalar.ts';
+import { simdKernel } from './simd.ts';
+import type { FusedTree } from './group.ts';
 
 const fusionSettings = { enabled: true };
 
@@ -46,14 +48,7 @@ export function withFusion<T>(enabled: boolean, f: () => T): T {
   }
 }
 
-/** A fused node: an equation whose result is computed inside its group's loop. */
-export interface FusedTree {
-  readonly op: ScalarOp;
-  readonly dtype: DType;
-  readonly args: readonly (FusedTree | Atom)[];
-  /** Set when the node's value is also stored: the position of its buffer among the step's outputs (root: 0). */
-  readonly store?: number;
-}
+export type { FusedTree } from './group.ts';
 
 /** The equations of `program` that are fused into a group rooted elsewhere, and the op of every elementwise one. */
 export interface Fusion {
@@ -206,6 +201,8 @@ const MAX_FACTORIES = 2048;
  * and plans, and the engine warms it up once instead of once per group.
  */
 export function fusedKernel(tree: FusedTree, leaves: readonly Var[], shape: Shape): Kernel {
+  const simd = simdKernel(tree, leaves, shape);
+  if (simd !== undefined) return simd;
   const strides = leaves.map((l) => broadcastStrides(l.aval.shape, shape));
   const walk = collapse(shape, [stridesOf(shape), ...strides]);
   const rank = walk.shape.length;
