@@ -85,7 +85,7 @@ export function formatSummary(s: DemoSummary, options: { readonly chart: boolean
     `  ${s.settings}`,
     `  accuracy  ${percent(s.accuracy)} on ${s.accuracyOf}${training}`,
     `  loss      ${formatNumber(s.loss)} (training set, end of training)`,
-    `  time      ${s.seconds.toFixed(1)} s for ${s.steps} steps in ${s.epochs} epoch${s.epochs === 1 ? '' : 's'}: ` +
+    `  time      ${s.seconds.toFixed(1)} s for ${s.steps} step${s.steps === 1 ? '' : 's'} in ${s.epochs} epoch${s.epochs === 1 ? '' : 's'}: ` +
       `${s.stepsPerSecond.toFixed(0)} steps/s`,
   ];
   if (options.chart && s.stepLosses.length > 1) {

@@ -7,6 +7,7 @@
  */
 
 import fc from './fc.ts';
+import { checkOptionKeys } from '../src/nn/options.ts';
 import type { GradCheckOptions, Tensor } from '../src/index.ts';
 import type { TensorFn } from './ad.ts';
 import {
@@ -22,6 +23,18 @@ export interface RunOptions {
   readonly seed?: number;
 }
 
+const RUN_KEYS = ['numRuns', 'seed'] as const;
+const GRAD_KEYS = ['order', 'modes', 'eps', 'atol', 'rtol', 'argnums', 'maxElements'] as const;
+
+/**
+ * Throws a `PuregradError` naming the harness when `options` has a key it does not take (a misspelled
+ * `numruns` would otherwise be ignored and the law run with its defaults), before any case is generated.
+ * @internal
+ */
+export function checkHarnessOptions(harness: string, options: unknown, keys: readonly string[]): void {
+  checkOptionKeys(harness, options, [...RUN_KEYS, ...keys]);
+}
+
 /**
  * Assert `law` over `arb` (50 runs, fixed seed, unless `options` say otherwise);
  * throws with the law's message on the first (shrunk) failure.
@@ -32,6 +45,7 @@ export interface RunOptions {
  * message.includes('x: 1 but expected 2') // => true
  */
 export function assertLaw<T>(arb: fc.Arbitrary<T>, law: (input: T) => Verdict, options: RunOptions = {}): void {
+  checkHarnessOptions('assertLaw', options, []);
   fc.assert(
     fc.property(arb, (input) => {
       const v = law(input);
@@ -63,16 +77,18 @@ export interface GradientLawOptions extends RunOptions {
  * checkGradientLaws((w, x) => sum(tanh(matmul(x, w))), fc.tuple(tensorOf([3, 2]), tensorOf([4, 3])), { numRuns: 5 })
  */
 export function checkGradientLaws(f: TensorFn, inputs: fc.Arbitrary<readonly Tensor[]>, options: GradientLawOptions = {}): void {
+  checkHarnessOptions('checkGradientLaws', options, ['tol', 'adjointTol', 'secondOrder', 'forwardMode']);
   const tol = options.tol ?? { atol: 1e-6, rtol: 1e-5 };
   const adjointTol = options.adjointTol ?? { atol: 1e-9, rtol: 1e-9 };
   const cases = fc.tuple(inputs, seed());
+  const { tol: _tol, adjointTol: _adjointTol, secondOrder: _secondOrder, forwardMode: _forwardMode, ...run } = options;
   if (options.forwardMode ?? true) {
-    assertLaw(cases, ([xs, s]) => jvpMatchesFiniteDifferences(f, tol)(xs, s), options);
-    assertLaw(cases, ([xs, s]) => vjpIsAdjointOfJvp(f, adjointTol)(xs, s), options);
+    assertLaw(cases, ([xs, s]) => jvpMatchesFiniteDifferences(f, tol)(xs, s), run);
+    assertLaw(cases, ([xs, s]) => vjpIsAdjointOfJvp(f, adjointTol)(xs, s), run);
   } else {
-    assertLaw(cases, ([xs, s]) => vjpMatchesFiniteDifferences(f, tol)(xs, s), options);
+    assertLaw(cases, ([xs, s]) => vjpMatchesFiniteDifferences(f, tol)(xs, s), run);
   }
-  if (options.secondOrder ?? true) assertLaw(cases, ([xs, s]) => secondOrderMatchesFiniteDifferences(f, tol)(xs, s), options);
+  if (options.secondOrder ?? true) assertLaw(cases, ([xs, s]) => secondOrderMatchesFiniteDifferences(f, tol)(xs, s), run);
 }
 
 /**
@@ -90,6 +106,7 @@ export function checkGradients(
   args: fc.Arbitrary<readonly unknown[]>,
   options: GradCheckOptions & RunOptions = {},
 ): void {
+  checkHarnessOptions('checkGradients', options, GRAD_KEYS);
   const { numRuns, seed: runSeed, ...gradOptions } = options;
   const run = { numRuns: numRuns ?? 20, ...(runSeed === undefined ? {} : { seed: runSeed }) };
   assertLaw(args, gradMatchesFiniteDifferences(f, gradOptions), run);
@@ -108,8 +125,10 @@ export interface AdjointLawOptions extends RunOptions {
  * checkAdjointness(layer, fc.tuple(fc.record({ w: tensorOf([3, 2]), b: tensorOf([2]) }), tensorOf([4, 3])), { numRuns: 5 })
  */
 export function checkAdjointness(f: TreeFn, args: fc.Arbitrary<readonly unknown[]>, options: AdjointLawOptions = {}): void {
+  checkHarnessOptions('checkAdjointness', options, ['tol']);
   const tol = options.tol ?? { atol: 1e-9, rtol: 1e-9 };
-  assertLaw(fc.tuple(args, seed()), ([a, s]) => adjointHoldsOnTrees(f, tol)(a, s), options);
+  const { tol: _tol, ...run } = options;
+  assertLaw(fc.tuple(args, seed()), ([a, s]) => adjointHoldsOnTrees(f, tol)(a, s), run);
 }
 
 export interface JitLawOptions extends RunOptions {
@@ -128,5 +147,7 @@ export function checkJitMatchesEager(
   args: fc.Arbitrary<readonly unknown[]>,
   options: JitLawOptions = {},
 ): void {
-  assertLaw(args, jitCallMatchesEager(f, options.tol), options);
+  checkHarnessOptions('checkJitMatchesEager', options, ['tol']);
+  const { tol: _tol, ...run } = options;
+  assertLaw(args, jitCallMatchesEager(f, options.tol), run);
 }

@@ -10,7 +10,7 @@ import { optim, tensor, tree } from '../src/index.ts';
 import { shape as shapeArb, tensorOf } from './arbitraries.ts';
 import fc from './fc.ts';
 import type { RunOptions } from './harness.ts';
-import { assertLaw } from './harness.ts';
+import { assertLaw, checkHarnessOptions } from './harness.ts';
 import type { Tolerance } from './numeric.ts';
 import { rng } from './numeric.ts';
 import type { OptimizerCase, Quadratic, Transformation } from './optim.ts';
@@ -121,6 +121,7 @@ export interface OptimizerLawOptions extends RunOptions {
  * checkOptimizerLaws(optim.chain(optim.clipByGlobalNorm(1), optim.adam(0.01)), { numRuns: 3 })
  */
 export function checkOptimizerLaws(t: Transformation, options: OptimizerLawOptions = {}): void {
+  checkHarnessOptions('checkOptimizerLaws', options, ['tol', 'cases']);
   const tol = options.tol ?? { atol: 0, rtol: 0 };
   const run = { numRuns: options.numRuns ?? 30, ...(options.seed === undefined ? {} : { seed: options.seed }) };
   const cases = options.cases ?? optimizerCase();
@@ -141,6 +142,7 @@ export function checkChainAssociativity(
   c: Transformation,
   options: OptimizerLawOptions = {},
 ): void {
+  checkHarnessOptions('checkChainAssociativity', options, ['tol', 'cases']);
   const run = { numRuns: options.numRuns ?? 30, ...(options.seed === undefined ? {} : { seed: options.seed }) };
   assertLaw(options.cases ?? optimizerCase(), chainIsAssociative(a, b, c, options.tol ?? { atol: 0, rtol: 0 }), run);
 }
@@ -164,6 +166,7 @@ export interface DescentLawOptions extends RunOptions {
  * failed // => true
  */
 export function checkDescent(make: (q: Quadratic) => Transformation, options: DescentLawOptions = {}): void {
+  checkHarnessOptions('checkDescent', options, ['maxDim', 'steps']);
   const run = { numRuns: options.numRuns ?? 30, ...(options.seed === undefined ? {} : { seed: options.seed }) };
   assertLaw(convexQuadratic(options.maxDim ?? 4), descendsOnQuadratic(make, options.steps ?? 20), run);
 }

@@ -118,6 +118,12 @@ describe('what a new user tried (issue 10)', () => {
     expect(g.toArray()).toEqual([1, 0, 1, 0, 1, 0]);
   });
 
+  it('int32 labels given to softmaxCrossEntropy point to the sparse loss', () => {
+    const logits = pg.zeros([3, 2]);
+    const labels = pg.tensor([0, 1, 1], { dtype: 'int32' });
+    expect(message(() => pg.nn.softmaxCrossEntropy(logits, labels))).toMatch(/use nn\.sparseSoftmaxCrossEntropy\(logits, labels\)/);
+  });
+
   it('options of the wrong form name the op', () => {
     expect(message(() => pg.sum(pg.tensor([1, 2]), 0 as never))).toMatch(/^sum: options must be an object such as \{ axis: … \}/);
     expect(message(() => pg.mean(pg.tensor([1, 2]), { axes: 0 } as never))).toMatch(/^mean: unknown option 'axes'/);

@@ -9,9 +9,10 @@ import fc from 'fast-check';
 import type { Either } from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
 import { tensorOf } from '../laws/arbitraries.ts';
+import { checkAdjointness, checkDescent, checkGradientLaws, checkGradients, checkJitMatchesEager, checkOptimizerLaws } from '../laws/index.ts';
 import type { GradCheckFailure, GradCheckReport, Tensor } from '../src/index.ts';
 import {
-  add, check, cos, customJvp, customVjp, exp, matmul, mul, nn, PuregradError, scalar, sin, stopGradient, sum, take, tanh, tensor,
+  add, check, cos, customJvp, customVjp, exp, matmul, mul, nn, optim, PuregradError, scalar, sin, stopGradient, sum, take, tanh, tensor,
 } from '../src/index.ts';
 
 const f64 = (data: number[] | number[][]) => tensor(data, { dtype: 'float64' });
@@ -147,6 +148,20 @@ describe('check.grad names what is wrong', () => {
   });
 });
 
+describe('derivatives that are not finite', () => {
+  it('are a Left even where the derivative and the central difference agree (both NaN, or both infinite)', () => {
+    const nan = failure(check.grad((p: { w: Tensor }) => sum(mul(p.w, NaN)), [{ w: f64([1, 2]) }]));
+    expect(nan).toMatchObject({ mode: 'fwd', order: 1, path: 'args[0].w', index: [0] });
+    expect(Number.isNaN(nan.got) && Number.isNaN(nan.expected)).toBe(true);
+    expect(nan.message).toMatch(/is NaN at args\[0\]\.w\[0\] and its central difference is NaN/);
+    const rev = failure(check.grad((x: Tensor) => sum(mul(x, NaN)), [f64([1, 2])], { modes: ['rev'] }));
+    expect(rev).toMatchObject({ mode: 'rev', path: 'args[0]', index: [0] });
+    const inf = failure(check.grad((x: Tensor) => sum(mul(x, Infinity)), [f64([1])]));
+    expect(inf.got).toBe(Infinity);
+    expect(inf.message).toMatch(/is Infinity at args\[0\]\[0\].*not finite/);
+  });
+});
+
 describe('float32 inputs', () => {
   it('are checked against a float64 reference (f sees float64 inputs for it), with float32 tolerances', () => {
     const seen = new Set<string>();
@@ -181,7 +196,8 @@ describe('bad input is a PuregradError', () => {
     [{ modes: ['fwd', 'fwd'] }, /modes must be a non-empty list of distinct/],
     [{ modes: ['forward'] }, /modes must be/],
     [{ eps: 0 }, /eps must be a finite number > 0/],
-    [{ eps: NaN }, /eps must be/],
+    [{ eps: NaN }, /eps must be a finite number > 0, got NaN/],
+    [{ rtol: null }, /rtol must be a finite number ≥ 0, got null/],
     [{ atol: -1 }, /atol must be a finite number ≥ 0/],
     [{ rtol: Infinity }, /rtol must be/],
     [{ argnums: 1 }, /argnums must be integers from 0 to 0/],
@@ -236,5 +252,28 @@ describe('scalar arguments', () => {
     const l = failure(check.grad((p: { t: Tensor }) => bad(p.t), [{ t: scalar(0.5, 'float64') }]));
     expect([l.path, l.index]).toEqual(['args[0].t', []]);
     expect(l.message).toContain('at args[0].t:');
+  });
+});
+
+describe('the puregrad/testing harnesses check their options before generating anything', () => {
+  const f = (x: Tensor) => sum(sin(x));
+  const args = fc.tuple(tensorOf([2]));
+  it.each([
+    ['checkGradients', () => checkGradients(f, args, { argnum: 0 } as never), /checkGradients: unknown option 'argnum'/],
+    ['checkAdjointness', () => checkAdjointness(f, args, { numruns: 5 } as never), /checkAdjointness: unknown option 'numruns'/],
+    ['checkJitMatchesEager', () => checkJitMatchesEager(f, args, { atol: 0 } as never), /unknown option 'atol'.*tol/],
+    ['checkOptimizerLaws', () => checkOptimizerLaws(optim.sgd(0.1), { runs: 5 } as never), /unknown option 'runs'/],
+    ['checkDescent', () => checkDescent(() => optim.sgd(0.1), 5 as never), /checkDescent: options must be an object/],
+  ])('%s', (_name, run, message) => {
+    expect(run).toThrow(PuregradError);
+    expect(run).toThrow(message);
+  });
+
+  it("accepts each harness's own options alongside the run options", () => {
+    const tol = { atol: 1e-5, rtol: 1e-4 };
+    const float64 = fc.tuple(tensorOf([2], { dtype: 'float64' }));
+    expect(() => checkAdjointness(f, float64, { tol, numRuns: 3 })).not.toThrow();
+    expect(() => checkJitMatchesEager(f, float64, { tol, numRuns: 3 })).not.toThrow();
+    expect(() => checkGradientLaws((x: Tensor) => sum(sin(x)), float64, { tol, secondOrder: false, forwardMode: false, numRuns: 3 })).not.toThrow();
   });
 });

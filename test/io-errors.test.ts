@@ -217,3 +217,14 @@ describe('docs/io.md', () => {
     ]);
   });
 });
+
+describe('loadSafetensors options', () => {
+  const bytes = io.saveSafetensors({ w: tensor([1, 2]) });
+  it('unknown option names and options that are not an object are a PuregradError (a mistake in the code)', () => {
+    expect(() => io.loadSafetensors(bytes, { lik: { w: tensor([0, 0]) } } as never))
+      .toThrow(/io.loadSafetensors: unknown option 'lik'; the options are like/);
+    expect(() => io.loadSafetensors(bytes, null as never)).toThrow(PuregradError);
+    expect(() => io.loadSafetensors(bytes, 'like' as never)).toThrow(/options must be an object, got string/);
+    expect(loadRight(bytes)).toBeDefined();
+  });
+});

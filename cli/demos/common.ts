@@ -112,6 +112,9 @@ export function optimizerFor(name: string, lr: optim.ScalarOrSchedule): optim.Gr
 export const describeBatch = (b: BatchSize): string =>
   b === 'full' ? 'full batch' : b === 1 ? 'one example per step' : `batch ${b}`;
 
+/** "1 epoch" or "10 epochs". */
+export const describeEpochs = (n: number): string => `${n} epoch${n === 1 ? '' : 's'}`;
+
 type RunFacts = Pick<DemoSummary, 'epochs' | 'steps' | 'seconds' | 'stepsPerSecond' | 'stepLosses'>;
 
 /** The summary's timing and loss fields from a run. */

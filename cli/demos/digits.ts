@@ -12,7 +12,7 @@ import type { BatchSize, Dataset, Tensor } from '../../src/index.ts';
 import { digitGrid, filterGrid, lossCurves } from '../plots.ts';
 import { loadDigits, splitDigits, withShiftedCopies } from '../mnist.ts';
 import { defaultLearningRate } from '../optimizers.ts';
-import { describeBatch, fitWithSnapshots, optimizerFor, runFacts, writeFigures } from './common.ts';
+import { describeBatch, describeEpochs, fitWithSnapshots, optimizerFor, runFacts, writeFigures } from './common.ts';
 import type { DemoOptions, DemoSummary } from './common.ts';
 import { digitCnn, digitMlp } from './models.ts';
 import type { DigitModel } from './models.ts';
@@ -87,7 +87,7 @@ async function runDigits<P>(model: DigitModel<P>, options: DigitsOptions): Promi
   const copies = augment === 0 ? '' : `, +${augment} shifted ${augment === 1 ? 'copy' : 'copies'}`;
   return {
     title: `digits (${size(limited)} training digits${copies}), ${model.description}`,
-    settings: `${optimizerName} lr ${lr} (cosine decay), ${describeBatch(batchSize)}, ${epochs} epochs, seed ${seed}`,
+    settings: `${optimizerName} lr ${lr} (cosine decay), ${describeBatch(batchSize)}, ${describeEpochs(epochs)}, seed ${seed}`,
     accuracy: last.validation!.accuracy!,
     accuracyOf: '2,000 held-out digits',
     trainAccuracy: last.metrics.accuracy!,

@@ -9,7 +9,7 @@ import type { BatchSize, Dataset, Tensor } from '../../src/index.ts';
 import { defaultLearningRate } from '../optimizers.ts';
 import { boundaryGrid, decisionBoundaries, lossCurves } from '../plots.ts';
 import type { Extent } from '../plots.ts';
-import { describeBatch, fitWithSnapshots, optimizerFor, runFacts, writeFigures } from './common.ts';
+import { describeBatch, describeEpochs, fitWithSnapshots, optimizerFor, runFacts, writeFigures } from './common.ts';
 import type { DemoOptions, DemoSummary } from './common.ts';
 
 /** One 2-D demo: its data, its network and its default training settings. */
@@ -76,7 +76,7 @@ export async function runPlaneDemo(demo: PlaneDemo, options: DemoOptions): Promi
   });
   return {
     title: `${demo.title}, MLP ${demo.sizes.join('-')} (${demo.activationName})`,
-    settings: `${optimizerName} lr ${lr}, ${describeBatch(batchSize)}, ${epochs} epochs, seed ${seed}`,
+    settings: `${optimizerName} lr ${lr}, ${describeBatch(batchSize)}, ${describeEpochs(epochs)}, seed ${seed}`,
     accuracy: last.validation?.accuracy ?? trainAccuracy,
     accuracyOf: demo.test === undefined ? 'the training points' : demo.testName ?? 'held-out points',
     trainAccuracy,

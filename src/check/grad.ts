@@ -175,8 +175,10 @@ function setup(f: TreeFn, args: unknown, o: ResolvedOptions): Setup {
  * `maxElements` per check, sampled past that), the references computed in
  * float64. `f` takes the arguments (tensors or trees of them) and returns a
  * tensor or a tree of them. Returns `Right` with a report of the largest errors,
- * or `Left` naming the worst element of the first check that failed. Bad
- * options or arguments throw a `PuregradError`; nothing passed in is changed.
+ * or `Left` naming the worst element of the first check that failed (a NaN or
+ * infinite derivative or reference fails even where both sides agree, as in
+ * PyTorch's `gradcheck`). Bad options or arguments throw a `PuregradError`;
+ * nothing passed in is changed.
  * Defaults: order 1, both modes, eps 1e-4, atol = rtol = 1e-5 (float64) or 2e-3
  * (when an input checked or an output is float32), all arguments, 100 elements, seed 0.
  * @example
@@ -209,6 +211,8 @@ export function grad(
       const m = measure(st, mode, order);
       const cmp = compareValues(m.got, m.expected, tol);
       if (!cmp.ok) return left(failure(st, mode, order, m, cmp.worst, tol));
+      const infinite = m.got.findIndex((g, i) => !Number.isFinite(g) || !Number.isFinite(m.expected[i]!));
+      if (infinite >= 0) return left(failure(st, mode, order, m, infinite, tol));
       const { count: checked, maxAbsError, maxRelError } = cmp;
       const total = totalElements(st.s);
       entries.push(Object.freeze({ mode, order, checked, total, maxAbsError, maxRelError, eps: o.eps, ...tol }));

@@ -61,7 +61,9 @@ const KEYS = ['order', 'modes', 'eps', 'atol', 'rtol', 'argnums', 'maxElements',
 const OP = 'check.grad';
 
 const bad = (what: string, got: unknown): never => {
-  const shown = typeof got === 'number' || typeof got === 'string' ? JSON.stringify(got)
+  const shown = typeof got === 'number' ? String(got)
+    : typeof got === 'string' ? JSON.stringify(got)
+    : got === null ? 'null'
     : Array.isArray(got) ? `[${String(got)}]`
     : typeof got;
   throw new PuregradError(OP, `${what}, got ${shown}`);

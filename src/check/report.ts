@@ -63,6 +63,12 @@ export const elementName = (path: string, index: readonly number[]): string =>
 
 /** The failure's sentence. */
 export function describeFailure(f: Omit<GradCheckFailure, 'message'>): string {
+  if (!Number.isFinite(f.got) || !Number.isFinite(f.expected)) {
+    return `the order-${f.order} derivative by ${MODE_NAMES[f.mode][f.order - 1]} is ${f.got} at ` +
+      `${elementName(f.path, f.index)} and its central difference is ${f.expected}: a derivative that is not ` +
+      'finite cannot be checked, even when both sides agree; f or its derivative is not finite at these ' +
+      `arguments (look for log or division at 0, sqrt at 0, overflow), so check it at another point (eps ${f.eps})`;
+  }
   const what = f.order === 1 ? 'central differences' : 'central differences of the first derivative';
   const err = Math.abs(f.got - f.expected);
   const short = (x: number): string => String(Number(x.toPrecision(3)));

@@ -10,6 +10,7 @@
 
 import type { Either } from 'fp-ts/lib/Either.js';
 import { isLeft, left, right } from 'fp-ts/lib/Either.js';
+import { checkOptionKeys } from '../nn/options.ts';
 import { tensor } from '../tensor/create.ts';
 import { shapeEq, showShape } from '../tensor/shape.ts';
 import type { Tensor } from '../tensor/tensor.ts';
@@ -42,7 +43,8 @@ export interface LoadOptions<T extends Tree<Tensor>> {
  * (`layers.0.w` → `{layers: [{w}]}`); F32, F64, I32 and BOOL load as they are,
  * F16 and BF16 as float32, the other integer types as int32 when every value
  * fits. With `{like: params}` the file must match `params` and the tree comes
- * back with its type. Returns `Left` with an `IoError` for anything malformed,
+ * back with its type (unknown options and a template that is not a tree throw a
+ * `PuregradError`: they are mistakes in the code, not in the file). Returns `Left` with an `IoError` for anything malformed,
  * never throws on bad bytes, and allocates only for tensors whose bytes are in the input.
  * @example
  * const params = { layers: [{ w: tensor([1, 2]) }] }
@@ -61,6 +63,7 @@ export function loadSafetensors<T extends Tree<Tensor> = Tree<Tensor>>(
   bytes: Uint8Array,
   options: LoadOptions<T> = {},
 ): Either<IoError, Safetensors<T>> {
+  checkOptionKeys('io.loadSafetensors', options, ['like']); // a programmer's mistake, not a bad file: it throws
   if (!(bytes instanceof Uint8Array)) {
     const isBuffer = (bytes as unknown) instanceof ArrayBuffer;
     const got = isBuffer ? 'an ArrayBuffer (wrap it: new Uint8Array(buffer))' : typeof bytes;

@@ -118,6 +118,11 @@ export function sigmoidBinaryCrossEntropy(logits: Tensor, targets: Tensor, optio
 export function softmaxCrossEntropy(logits: Tensor, targets: Tensor, options: LossOptions = {}): Tensor {
   tensorArg('nn.softmaxCrossEntropy', logits, 'logits');
   tensorArg('nn.softmaxCrossEntropy', targets, 'targets');
+  if (targets.dtype === 'int32' && targets.rank === logits.rank - 1) {
+    throw new PuregradError('softmaxCrossEntropy', `targets ${showShape(targets.shape)} are int32 class labels, but this loss takes ` +
+      `target distributions shaped like the logits ${showShape(logits.shape)}: use nn.sparseSoftmaxCrossEntropy(logits, labels), ` +
+      'or oneHot(labels, classes) as the targets');
+  }
   sameShapes('softmaxCrossEntropy', logits, targets, ['logits', 'targets']);
   if (logits.rank === 0) throw new PuregradError('softmaxCrossEntropy', 'logits need a class axis (the last one), got a scalar');
   floatInput('softmaxCrossEntropy', logits, 'logits');
