@@ -7,9 +7,8 @@
  */
 
 import { checkBatchSize, checkCount, checkDataset, checkFlag, checkFunction, describeValue } from '../data/checks.ts';
-import type { BatchSize, Dataset } from '../data/types.ts';
+import type { Dataset } from '../data/types.ts';
 import { checkOptionKeys } from '../nn/options.ts';
-import type { GradientTransformation } from '../optim/index.ts';
 import { checkKey } from '../random/keys.ts';
 import { isFloat } from '../tensor/dtype.ts';
 import { PuregradError } from '../tensor/errors.ts';
@@ -28,23 +27,14 @@ const OP = 'train.fit';
 const KNOWN = ['key', 'params', 'loss', 'optimizer', 'data', 'epochs', 'batchSize', 'shuffle', 'dropLast', 'metrics',
   'validation', 'earlyStopping', 'onStep', 'onEpoch'];
 
-/** The options of a run, checked, with defaults filled in. @internal */
-export interface Run<P, S> {
-  readonly key: Tensor;
-  readonly params: P;
-  readonly loss: (params: P, batch: Dataset) => Tensor;
-  readonly optimizer: GradientTransformation<S>;
-  readonly data: Dataset;
-  readonly epochs: number;
-  readonly batchSize: BatchSize;
-  readonly shuffle: boolean;
-  readonly dropLast: boolean;
+/** The options of a run, checked, with defaults filled in (the optional ones present, possibly undefined). @internal */
+export type Run<P, S> = Readonly<Required<Omit<FitOptions<P, S>, 'metrics' | 'earlyStopping' | 'validation' | 'onStep' | 'onEpoch'>>> & {
   readonly metrics: Metrics<P>;
   readonly validation: Dataset | undefined;
   readonly earlyStopping: Required<EarlyStoppingOptions> | undefined;
   readonly onStep: ((progress: StepProgress) => void) | undefined;
   readonly onEpoch: ((record: EpochRecord) => void) | undefined;
-}
+};
 
 /** Check `options` as `train.fit` needs them and fill in the defaults. @internal */
 export function checkFitOptions<P, S>(options: FitOptions<P, S>): Run<P, S> {
