@@ -62,6 +62,12 @@ export function flatten<L>(tree: Tree<L>): [L[], TreeDef] {
   return [leaves, def];
 }
 
+/** `out[k] = v`, except that a key named `__proto__` (JSON.parse makes them) stays a key instead of setting the prototype. */
+const put = (out: Record<string, unknown>, k: string, v: unknown): void => {
+  if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+  else out[k] = v;
+};
+
 /**
  * Rebuild a (frozen) tree of structure `def` from `leaves`; the count must match.
  * @example
@@ -79,10 +85,13 @@ export function unflatten<L>(def: TreeDef, leaves: readonly L[]): Tree<L> {
       case 'array':
         return Object.freeze(d.children.map(build));
       case 'object': {
-        const values = new Map(d.keys.map((k, j) => [k, build(d.children[j]!)]));
+        // Children are built in sorted-key order (the leaves' order), then written in the caller's key order.
         const out: Record<string, unknown> = {};
-        // defineProperty, so that a key named `__proto__` (JSON.parse makes them) stays a key.
-        for (const k of d.order ?? d.keys) Object.defineProperty(out, k, { value: values.get(k), enumerable: true, writable: true, configurable: true });
+        if (d.order === undefined) for (let j = 0; j < d.keys.length; j++) put(out, d.keys[j]!, build(d.children[j]!));
+        else {
+          const values = d.children.map(build);
+          for (const k of d.order) put(out, k, values[d.keys.indexOf(k)]);
+        }
         return Object.freeze(out);
       }
     }
