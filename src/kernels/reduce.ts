@@ -55,24 +55,42 @@ export function reduceSum(x: Storage, shape: Shape, axes: readonly number[], out
   return out;
 }
 
+/** One row of a sum: fold it into one accumulator (`acc[j] += Σ x`) or add it into a run of them (`acc[j + k] += x[i + k]`). */
+type RowSum = (x: Storage, acc: Float64Array, i: number, j: number, n: number, sx: number, sacc: number) => void;
+
+const FOLD = 'let s = 0; for (let k = 0; k < n; k++, i += sx) s += x[i]; acc[j] += s;';
+const RUN = 'for (let k = 0; k < n; k++, i += sx, j += sacc) acc[j] += x[i];';
+
+/**
+ * The row loops, one function per input type. A loop shared by every dtype
+ * sees four typed-array types and runs several times slower (its element
+ * loads become polymorphic); made with `new Function`, each type's loop has
+ * its own feedback and stays monomorphic. The order of the additions is the
+ * same, so the sums are the same.
+ */
+const rowSums = new Map<unknown, readonly [fold: RowSum, run: RowSum]>();
+
+function rowSumsFor(x: Storage): readonly [RowSum, RowSum] {
+  let fns = rowSums.get(x.constructor);
+  if (fns === undefined) {
+    const make = (body: string) => new Function('x', 'acc', 'i', 'j', 'n', 'sx', 'sacc', `// ${x.constructor.name}\n${body}`) as RowSum;
+    fns = [make(FOLD), make(RUN)];
+    rowSums.set(x.constructor, fns);
+  }
+  return fns;
+}
+
 /** The loop of `reduceSum` for a fixed shape and axes, writing all of `out`. */
 export function reduceSumKernel(shape: Shape, axes: readonly number[]): (x: Storage, out: Storage) => void {
   const { walk, outSize } = reductionWalk(shape, axes);
   const n = lastOf(walk.shape);
   const sx = lastOf(walk.strides[0]);
   const sacc = lastOf(walk.strides[1]);
-  if (sacc === 0) {
-    return withAccumulator(outSize, 0, (x, acc) =>
-      forEachRow(walk, (o) => {
-        let s = 0;
-        for (let k = 0, i = o[0]; k < n; k++, i += sx) s += x[i];
-        acc[o[1]] += s;
-      }));
-  }
-  return withAccumulator(outSize, 0, (x, acc) =>
-    forEachRow(walk, (o) => {
-      for (let k = 0, i = o[0], j = o[1]; k < n; k++, i += sx, j += sacc) acc[j] += x[i];
-    }));
+  const which = sacc === 0 ? 0 : 1;
+  return withAccumulator(outSize, 0, (x, acc) => {
+    const row = rowSumsFor(x)[which];
+    forEachRow(walk, (o) => row(x, acc, o[0], o[1], n, sx, sacc));
+  });
 }
 
 /**
