@@ -200,7 +200,7 @@ describe('bad input is a PuregradError', () => {
     [{ rtol: null }, /rtol must be a finite number ≥ 0, got null/],
     [{ atol: -1 }, /atol must be a finite number ≥ 0/],
     [{ rtol: Infinity }, /rtol must be/],
-    [{ argnums: 1 }, /argnums must be integers from 0 to 0/],
+    [{ argnums: 1 }, /argnums 1 is out of range for a call with 1 argument/],
     [{ argnums: [0, 0] }, /names an argument twice/],
     [{ maxElements: 0 }, /maxElements must be an integer ≥ 1/],
     [{ seed: 1.5 }, /seed must be an integer/],

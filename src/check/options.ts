@@ -9,6 +9,7 @@
 
 import { checkOptionKeys } from '../nn/options.ts';
 import { PuregradError } from '../tensor/errors.ts';
+import { resolveArgnums } from '../transforms/argnums.ts';
 
 /** A mode of differentiation, by JAX's names: forward (`jvp`) or reverse (`vjp`). */
 export type GradMode = 'fwd' | 'rev';
@@ -75,20 +76,9 @@ function tolerance(name: string, v: unknown): number | undefined {
   return v;
 }
 
-function argnumsOf(v: unknown, numArgs: number): readonly number[] | undefined {
-  if (v === undefined) return undefined;
-  const list: unknown[] = typeof v === 'number' ? [v]
-    : Array.isArray(v) ? [...(v as unknown[])]
-    : bad('argnums must be an integer or an array of them', v);
-  if (list.length === 0) bad('argnums must name at least one argument', v);
-  for (const n of list) {
-    if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n >= numArgs) {
-      bad(`argnums must be integers from 0 to ${numArgs - 1} (f is called with ${numArgs} argument(s))`, v);
-    }
-  }
-  if (new Set(list).size !== list.length) bad('argnums names an argument twice', v);
-  return Object.freeze(list as number[]);
-}
+/** `argnums` as `grad` checks it; absent, `check.grad` checks every argument (as JAX's `check_grads`). */
+const argnumsOf = (v: unknown, numArgs: number): readonly number[] | undefined =>
+  v === undefined ? undefined : Object.freeze([...resolveArgnums(OP, v, numArgs)]);
 
 /** Check `options` (unknown keys, types, ranges) and fill in the defaults; the result is a frozen copy. */
 export function resolveOptions(options: unknown, numArgs: number): ResolvedOptions {

@@ -27,6 +27,7 @@ import { JvpTracer } from '../trace/jvp.ts';
 import { linearizeFlat } from '../transforms/ad.ts';
 import { makeProgram } from '../transforms/api.ts';
 import { backwardPass } from '../transforms/transpose.ts';
+import { resolveArgnums } from '../transforms/argnums.ts';
 import type { TransposeStep } from '../transforms/transpose.ts';
 import { flatten } from '../tree/tree.ts';
 import type { Tree } from '../tree/tree.ts';
@@ -80,12 +81,7 @@ const recorded = (b: BuilderTrace): readonly Eqn[] => b.build([], []).eqns;
 
 /** Which tensor leaves `argnums` picks, in `argnums` order, as `grad` differentiates them. */
 export function pickLeaves(op: string, args: readonly unknown[], nums: readonly number[]): number[] {
-  nums.forEach((n) => {
-    if (!(Number.isInteger(n) && n >= 0 && n < args.length)) {
-      throw new PuregradError(op, `argnums ${n} is out of range for a call with ${args.length} argument(s)`);
-    }
-  });
-  if (new Set(nums).size !== nums.length) throw new PuregradError(op, `argnums (${nums.join(',')}) names an argument twice`);
+  resolveArgnums(op, nums, args.length);
   const perArg = args.map((a) => flatten(a as Tree<unknown>)[0]);
   const starts: number[] = [];
   let tensors = 0;

@@ -16,6 +16,7 @@ import { flatten, sameStructure, showStructure, unflatten } from '../tree/tree.t
 import { BuilderTrace, BuilderTracer } from '../trace/builder.ts';
 import { withMain } from '../trace/core.ts';
 import { jvpFlat, linearizeFlat } from './ad.ts';
+import { resolveArgnums } from './argnums.ts';
 import { transposeProgram } from './transpose.ts';
 
 /**
@@ -176,14 +177,8 @@ export function valueAndGrad(f: (...args: never[]) => unknown, options: GradOpti
 
 function valueAndGradImpl(op: string, f: (...args: never[]) => unknown, options: GradOptions<Argnums> & { readonly hasAux?: boolean }) {
   const argnums = options.argnums ?? 0;
-  const nums = typeof argnums === 'number' ? [argnums] : argnums;
   return (args: readonly unknown[]): readonly [unknown, unknown] => {
-    nums.forEach((n) => {
-      if (!(Number.isInteger(n) && n >= 0 && n < args.length)) {
-        throw new PuregradError(op, `argnums ${n} is out of range for a call with ${args.length} argument(s)`);
-      }
-    });
-    if (new Set(nums).size !== nums.length) throw new PuregradError(op, `argnums (${nums.join(',')}) names an argument twice`);
+    const nums = resolveArgnums(op, argnums, args.length);
     const diffArgs = nums.map((n) => args[n]);
     const [xs, inDef] = tensorLeaves(op, diffArgs);
     xs.forEach((x) => {
