@@ -31,16 +31,20 @@ export const debugNansOn = (): boolean => checking;
 /** The user's line for a new equation, recorded only while `debugNans` is on. @internal */
 export const siteForRecording = (): string | undefined => (checking ? currentSite ?? userCallSite() : undefined);
 
-/** Run `f` with `site` as the line that errors report (for equations replayed from a program). @internal */
-export function atSite<T>(site: string | undefined, f: () => T): T {
-  if (!checking || site === undefined) return f();
+/**
+ * Make `site` the line that errors report while an equation replayed from a
+ * program runs; returns what to restore with `leaveSite` (in a `finally`).
+ * Costs nothing when `debugNans` is off: sites are recorded only while it is on. @internal
+ */
+export function enterSite(site: string | undefined): string | undefined {
   const before = currentSite;
-  currentSite = site;
-  try {
-    return f();
-  } finally {
-    currentSite = before;
-  }
+  if (checking && site !== undefined) currentSite = site;
+  return before;
+}
+
+/** Restore the site `enterSite` returned. @internal */
+export function leaveSite(before: string | undefined): void {
+  currentSite = before;
 }
 
 /**

@@ -10,7 +10,7 @@ import { PuregradError } from '../tensor/errors.ts';
 import { shapeEq, showShape } from '../tensor/shape.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { bindMulti } from '../trace/core.ts';
-import { atSite } from '../trace/debug.ts';
+import { enterSite, leaveSite } from '../trace/debug.ts';
 
 /**
  * Run `program` on `args` (one tensor per input, of the traced shape and
@@ -41,8 +41,13 @@ export function evalProgram(program: Program, args: readonly Tensor[]): (Tensor 
     return x;
   };
   for (const eqn of program.eqns) {
-    const outs = atSite(eqn.site, () => bindMulti(eqn.prim, eqn.inputs.map(read), eqn.params));
-    eqn.outs.forEach((v, i) => env.set(v, outs[i]!));
+    const outer = enterSite(eqn.site);
+    try {
+      const outs = bindMulti(eqn.prim, eqn.inputs.map(read), eqn.params);
+      eqn.outs.forEach((v, i) => env.set(v, outs[i]!));
+    } finally {
+      leaveSite(outer);
+    }
   }
   return program.outputs.map((o) => (o === null ? null : o instanceof Var || o instanceof Literal ? read(o) : null));
 }

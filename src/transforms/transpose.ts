@@ -14,7 +14,7 @@ import type { Atom, Eqn, Program } from '../ir/program.ts';
 import { Literal, Var } from '../ir/program.ts';
 import { UndefinedPrimal } from '../ir/primitive.ts';
 import { add } from '../primitives/linear.ts';
-import { atSite } from '../trace/debug.ts';
+import { enterSite, leaveSite } from '../trace/debug.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { bindMulti } from '../trace/core.ts';
 
@@ -58,8 +58,13 @@ export function backwardPass(
       eqn.outs.forEach((v) => linear.add(v));
       backward.push(eqn);
     } else {
-      const outs = atSite(eqn.site, () => bindMulti(eqn.prim, eqn.inputs.map(read), eqn.params));
-      eqn.outs.forEach((v, i) => known.set(v, outs[i]!));
+      const outer = enterSite(eqn.site);
+      try {
+        const outs = bindMulti(eqn.prim, eqn.inputs.map(read), eqn.params);
+        eqn.outs.forEach((v, i) => known.set(v, outs[i]!));
+      } finally {
+        leaveSite(outer);
+      }
     }
   }
 
@@ -83,7 +88,13 @@ export function backwardPass(
       throw new Error(`internal: ${prim.name} appeared on a tangent path but has no transpose rule`);
     }
     const inputs = eqn.inputs.map((a) => (a instanceof Var && linear.has(a) ? new UndefinedPrimal(a.aval) : read(a)));
-    const inCts = atSite(eqn.site, () => (prim.transpose as Exclude<typeof prim.transpose, 'notLinear'>)(outCts, inputs, eqn.params));
+    const outer = enterSite(eqn.site);
+    let inCts: readonly (Tensor | null)[];
+    try {
+      inCts = prim.transpose(outCts, inputs, eqn.params);
+    } finally {
+      leaveSite(outer);
+    }
     eqn.inputs.forEach((a, i) => {
       if (a instanceof Var) accumulate(a, inCts[i] ?? null);
     });
