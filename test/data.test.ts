@@ -210,7 +210,7 @@ describe('errors name the op and say what to pass', () => {
       expectOpError(() => data.batch(ds, b as number), 'data.batch', 'batchSize must be a positive integer');
       expectOpError(() => data.batches(k0, ds, { batchSize: b as number }), 'data.batches', "'full' (the whole set)");
     }
-    expectOpError(() => data.batch(ds, 'full' as unknown as number), 'data.batch', 'got "full"');
+    expectOpError(() => data.batch(ds, 'full' as unknown as number), 'data.batch', 'got the string "full"');
     expectOpError(() => data.batches(random.key(0), ds, undefined as never), 'data.batches', 'needs options with a batchSize');
   });
 

@@ -8,27 +8,20 @@
 
 import { PuregradError } from '../tensor/errors.ts';
 import { showShape } from '../tensor/shape.ts';
+import { describeValue } from '../tensor/describe.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import type { BatchSize, Dataset } from './types.ts';
 
-const describe = (v: unknown): string =>
-  v === null ? 'null'
-    : typeof v === 'string' ? JSON.stringify(v)
-    : Array.isArray(v) ? 'an array'
-    : v instanceof Tensor ? `a tensor ${v.dtype}${showShape(v.shape)}`
-    : typeof v === 'object' ? 'an object'
-    : typeof v === 'function' ? 'a function'
-    : String(v);
 
 /** `ds` is a dataset: an object with tensors `x` and `y` of rank ≥ 1 and the same length. @internal */
 export function checkDataset(op: string, ds: unknown, what = 'the dataset'): asserts ds is Dataset {
   if (typeof ds !== 'object' || ds === null || Array.isArray(ds)) {
-    throw new PuregradError(op, `${what} must be an object { x, y } of two tensors, got ${describe(ds)}`);
+    throw new PuregradError(op, `${what} must be an object { x, y } of two tensors, got ${describeValue(ds)}`);
   }
   const { x, y } = ds as { x?: unknown; y?: unknown };
   for (const [name, t] of [['x', x], ['y', y]] as const) {
     if (!(t instanceof Tensor)) {
-      throw new PuregradError(op, `${what} needs a tensor ${name} (one example per row of axis 0), got ${describe(t)}`);
+      throw new PuregradError(op, `${what} needs a tensor ${name} (one example per row of axis 0), got ${describeValue(t)}`);
     }
     if (t.rank === 0) {
       throw new PuregradError(op, `${what}'s ${name} is a scalar; examples run along axis 0, ` +
@@ -46,7 +39,7 @@ export function checkDataset(op: string, ds: unknown, what = 'the dataset'): ass
 /** `n` is a positive integer, or an error naming `name`. @internal */
 export function checkCount(op: string, name: string, n: unknown, hint: string): asserts n is number {
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) {
-    throw new PuregradError(op, `${name} must be a positive integer (${hint}), got ${describe(n)}`);
+    throw new PuregradError(op, `${name} must be a positive integer (${hint}), got ${describeValue(n)}`);
   }
 }
 
@@ -56,21 +49,21 @@ export function checkBatchSize(op: string, batchSize: unknown, allowFull = true)
   const choices = allowFull ? "'full' (the whole set), a number n (mini-batches of n) or 1 (one example at a time)"
     : 'a positive integer, the number of examples in each batch';
   if (typeof batchSize !== 'number' || !Number.isInteger(batchSize) || batchSize < 1) {
-    throw new PuregradError(op, `batchSize must be ${choices}, got ${describe(batchSize)}`);
+    throw new PuregradError(op, `batchSize must be ${choices}, got ${describeValue(batchSize)}`);
   }
 }
 
 /** `v` is a boolean or absent. @internal */
 export function checkFlag(op: string, name: string, v: unknown): asserts v is boolean | undefined {
   if (v !== undefined && typeof v !== 'boolean') {
-    throw new PuregradError(op, `${name} must be true or false, got ${describe(v)}`);
+    throw new PuregradError(op, `${name} must be true or false, got ${describeValue(v)}`);
   }
 }
 
 /** `f` is a function, or an error naming what it should compute. @internal */
 export function checkFunction(op: string, name: string, f: unknown, what: string): void {
-  if (typeof f !== 'function') throw new PuregradError(op, `${name} must be a function ${what}, got ${describe(f)}`);
+  if (typeof f !== 'function') throw new PuregradError(op, `${name} must be a function ${what}, got ${describeValue(f)}`);
 }
 
 /** A short description of a value, for messages. @internal */
-export const describeValue = describe;
+export { describeValue };

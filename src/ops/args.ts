@@ -16,21 +16,10 @@
 import type { DType } from '../tensor/dtype.ts';
 import { DTYPES } from '../tensor/dtype.ts';
 import { PuregradError } from '../tensor/errors.ts';
+import { describeValue } from '../tensor/describe.ts';
 import { Tensor } from '../tensor/tensor.ts';
 
-/** A short description of a value that is not what an op expected. */
-export function describeValue(x: unknown): string {
-  if (x === undefined) return 'undefined';
-  if (x === null) return 'null';
-  if (Array.isArray(x)) return `a JavaScript array (${x.length} entr${x.length === 1 ? 'y' : 'ies'})`;
-  if (typeof x === 'string') return `the string ${JSON.stringify(x.length > 20 ? `${x.slice(0, 20)}…` : x)}`;
-  if (typeof x === 'number') return `the number ${x}`;
-  if (typeof x === 'object') {
-    const name = (x as object).constructor?.name;
-    return name === undefined || name === 'Object' ? 'a plain object' : `a ${name}`;
-  }
-  return `a ${typeof x}`;
-}
+export { describeValue };
 
 const hintFor = (x: unknown): string => {
   if (Array.isArray(x) || ArrayBuffer.isView(x)) return 'wrap it with tensor(...): ops take tensors, not JavaScript arrays';

@@ -7,6 +7,7 @@
 
 import type { Program } from '../ir/program.ts';
 import { isFloat } from '../tensor/dtype.ts';
+import { describeValue } from '../tensor/describe.ts';
 import { checkFunction, PuregradError } from '../tensor/errors.ts';
 import { shapeEq, showShape } from '../tensor/shape.ts';
 import { filled, Tensor } from '../tensor/tensor.ts';
@@ -28,7 +29,7 @@ export function tensorLeaves(op: string, tree: unknown, what = 'the arguments', 
   leaves.forEach((l, i) => {
     if (!(l instanceof Tensor)) {
       const path = leafPath(def, i, root);
-      const where = path === '' ? `${what} is ${describe(l)}` : `found ${describe(l)} at ${path} in ${what}`;
+      const where = path === '' ? `${what} is ${describeValue(l)}` : `found ${describeValue(l)} at ${path} in ${what}`;
       throw new PuregradError(op, `${where}, not a tensor; ` +
         (typeof l === 'number' ? 'wrap numbers with scalar(x) or tensor([...])' : 'trees are plain objects and arrays with tensors at the leaves'));
     }
@@ -36,8 +37,6 @@ export function tensorLeaves(op: string, tree: unknown, what = 'the arguments', 
   return [leaves as Tensor[], def];
 }
 
-const describe = (l: unknown): string =>
-  typeof l === 'number' ? `the number ${l}` : typeof l === 'string' ? `the string ${JSON.stringify(l)}` : typeof l === 'object' && l !== null ? `a ${l.constructor?.name ?? 'object'}` : typeof l;
 
 const zerosLike = (x: Tensor): Tensor => filled(x.shape, x.dtype, 0);
 
