@@ -11,6 +11,7 @@
  * computed here exactly by shifting and scaling instead of bit-casting.
  */
 
+import { optionsArg } from '../ops/args.ts';
 import { tensor } from '../ops/create.ts';
 import * as O from '../ops/index.ts';
 import { threefry2x32, uint32Binary } from '../primitives/random.ts';
@@ -32,14 +33,7 @@ export function checkShape(op: string, shape: readonly number[]): readonly numbe
 
 /** Throws unless `options` is undefined or an object whose keys are all in `known` (a misspelling is not ignored). */
 export function checkOptions(op: string, options: unknown, known: readonly string[]): void {
-  if (options === undefined) return;
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new PuregradError(op, `options must be an object, got ${options === null ? 'null' : typeof options}`);
-  }
-  const unknown = Object.keys(options).find((k) => !known.includes(k));
-  if (unknown !== undefined) {
-    throw new PuregradError(op, `unknown option '${unknown}'; the options are ${known.join(', ')}`);
-  }
+  optionsArg(op, options as object | undefined, known);
 }
 
 export function checkFloatDType(op: string, dtype: string): FloatDType {
