@@ -224,7 +224,7 @@ describe('loadSafetensors options', () => {
     expect(() => io.loadSafetensors(bytes, { lik: { w: tensor([0, 0]) } } as never))
       .toThrow(/io.loadSafetensors: unknown option 'lik'; the options are like/);
     expect(() => io.loadSafetensors(bytes, null as never)).toThrow(PuregradError);
-    expect(() => io.loadSafetensors(bytes, 'like' as never)).toThrow(/options must be an object, got string/);
+    expect(() => io.loadSafetensors(bytes, 'like' as never)).toThrow(/options must be an object such as \{ like: … \}, got the string "like"/);
     expect(loadRight(bytes)).toBeDefined();
   });
 });
