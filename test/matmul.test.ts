@@ -98,10 +98,12 @@ describe('matmul kernels', () => {
       const [xs, ys] = [T.from(x), T.from(y)];
       const ref2 = dtype === 'float32' ? reference(c, xs, ys) : ref;
       const wasm = run(c, dtype, xs, ys, 'wasm');
+      const compact = run(c, dtype, xs, ys, 'wasm-compact');
       const js = run(c, dtype, xs, ys, 'js');
-      // Bit for bit: the same values in the same storage type.
+      // Bit for bit: the same values in the same storage type, whichever module packed the operands.
       expect(wasm).toBeInstanceOf(T);
       expect(Buffer.from(wasm.buffer).equals(Buffer.from(js.buffer))).toBe(true);
+      expect(Buffer.from(compact.buffer).equals(Buffer.from(js.buffer))).toBe(true);
       // Exactly the sum in order p = 0 … k−1, rounded each step.
       const seq = dtype === 'float32' ? ref2.seq32 : ref2.seq64;
       expect(wasm.findIndex((v, o) => v !== seq[o])).toBe(-1);

@@ -48,8 +48,12 @@ export interface MatmulSpec {
   readonly bBatchStride?: number;
 }
 
-/** Which implementation runs: `auto` picks by size and availability; the others force one (tests, benchmarks). */
-export type MatmulKernel = 'auto' | 'wasm' | 'js';
+/**
+ * Which implementation runs: `auto` picks by size and availability; the
+ * others force one (tests, benchmarks). `wasm-compact` is the WebAssembly
+ * module browsers' main threads use (it packs element by element).
+ */
+export type MatmulKernel = 'auto' | 'wasm' | 'wasm-compact' | 'js';
 
 let kernel: MatmulKernel = 'auto';
 
@@ -88,8 +92,8 @@ export function matmulInto(out: Storage, a: Storage, b: Storage, spec: MatmulSpe
     return out;
   }
   const float = out instanceof Float32Array || out instanceof Float64Array;
-  const wasm = kernel === 'wasm' || (kernel === 'auto' && m * n * k >= WASM_MIN_WORK);
-  if (float && wasm && gemmWasm(out, a, b, plan)) return out;
+  const wasm = kernel === 'wasm' || kernel === 'wasm-compact' || (kernel === 'auto' && m * n * k >= WASM_MIN_WORK);
+  if (float && wasm && gemmWasm(out, a, b, plan, kernel === 'wasm-compact' ? true : undefined)) return out;
   matmulJs(out, asDtype(a, dtype), asDtype(b, dtype), plan, dtype);
   return out;
 }

@@ -61,6 +61,10 @@ let stopWorkers: (() => void) | null = null;
 /** Bumped by `setThreads`, so that a start still in flight for an older setting discards itself. */
 let generation = 0;
 let dispatches = 0;
+/** Threads the started pool was made for (the caller and its workers). */
+let poolThreads = 0;
+/** The kernel module for shared memory, compiled once per process: a new pool reuses its optimised code. */
+let sharedModule: Promise<object> | undefined;
 
 /**
  * Backing off when the other cores are busy. A thread that takes a share and
@@ -103,6 +107,8 @@ export function setThreads(n: number): void {
     throw new PuregradError('setThreads', `got ${String(n)}; pass a whole number of threads, at least 1`);
   }
   requested = n;
+  // A started pool stays for one thread or for its own count: switching between them costs nothing, and its code stays compiled.
+  if (pool !== null && (n === 1 || n === poolThreads)) return;
   generation += 1;
   stopWorkers?.();
   [pool, pending, stopWorkers] = [null, null, null];
@@ -114,14 +120,14 @@ export function setThreads(n: number): void {
  * the first call). Cheap: called before every large product.
  */
 export function readyPool(): Pool | null {
-  if (pool !== null) return pool.size() > 1 && !(adaptive && performance.now() < busyUntil) ? pool : null;
+  if (pool !== null) return requested !== 1 && pool.size() > 1 && !(adaptive && performance.now() < busyUntil) ? pool : null;
   if (pending === null) void start();
   return null;
 }
 
 /** Resolves, once the pool has started (or found it cannot), to the number of threads a large product uses. */
 export function threadsReady(): Promise<number> {
-  if (pool !== null) return Promise.resolve(pool.size());
+  if (pool !== null) return Promise.resolve(requested === 1 ? 1 : pool.size());
   return pending ?? start();
 }
 
@@ -160,7 +166,8 @@ async function launch(mine: number): Promise<number> {
   if (count <= 1 || mine !== generation) return 1;
   const { Worker } = (await load('node:worker_threads')) as { Worker: WorkerConstructor };
   const memory = new wasm.Memory({ initial: 16, maximum: SHARED_MAX_PAGES, shared: true });
-  const module = await wasm.compile(gemmModuleBytes(1, { maxPages: SHARED_MAX_PAGES, shared: true }));
+  sharedModule ??= wasm.compile(gemmModuleBytes(1, { maxPages: SHARED_MAX_PAGES, shared: true }));
+  const module = await sharedModule;
   if (mine !== generation) return 1;
   const fns = new wasm.Instance(module, { env: { memory } }).exports as Fns;
   warmUp(fns);
@@ -183,6 +190,7 @@ async function launch(mine: number): Promise<number> {
     for (const worker of workers) void worker.terminate();
   };
   pool = makePool(memory, fns, control, workers.length);
+  poolThreads = count;
   // Wait (without blocking) until every worker is ready or has failed.
   await Promise.all(workers.map((_, w) => settled(control, STATES + w)));
   return pool.size();

@@ -28,7 +28,7 @@ export const Op = {
 
 /** SIMD opcodes, each written after the 0xfd prefix as an unsigned LEB128. */
 export const Simd = {
-  load: 0x00, load32Splat: 0x09, load64Splat: 0x0a, store: 0x0b, const: 0x0c,
+  load: 0x00, load32Splat: 0x09, load64Splat: 0x0a, store: 0x0b, const: 0x0c, shuffle: 0x0d,
   f32x4Add: 0xe4, f32x4Mul: 0xe6, f64x2Add: 0xf0, f64x2Mul: 0xf2,
 } as const;
 export const SIMD_PREFIX = 0xfd;

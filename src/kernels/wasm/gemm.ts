@@ -6,7 +6,9 @@
  * - `pack` copies a block of an operand, read through arbitrary byte strides
  *   (so a transposed operand is packed exactly like a plain one), into panels
  *   `w` wide: element (x, p) of the block lands at panel ⌊x/w⌋, row p, lane
- *   x mod w. Lanes beyond the block's edge are zero.
+ *   x mod w. Lanes beyond the block's edge are zero. Full panels are copied
+ *   with vectors (a row at a time, or through a transpose in registers);
+ *   the compact module that browsers compile copies element by element.
  * - `micro` holds an `mr` × `nr` tile of C in `mr·vr` vector registers and, for
  *   p = 0 … kc−1 in order, adds a(i, p)·b(p, j) to every c(i, j): one splat
  *   load per row of the A panel, `vr` vector loads from the B panel, then a
@@ -52,14 +54,88 @@ const UNROLL = 1;
 
 const log2 = (es: number): number => (es === 4 ? 2 : 3);
 
-/** pack(src, sx, sp, nx, kc, dst): panels `w` wide of the nx × kc block at `src` (byte strides sx, sp). */
-function pack(t: Tile, w: number, fname: string): FunctionCode {
+/** `i8x16.shuffle` lane bytes that pick lanes `lanes` (of `es` bytes each; indices past the first operand's lanes pick from the second). */
+const shuffleBytes = (lanes: readonly number[], es: number): number[] =>
+  lanes.flatMap((l) => Array.from({ length: es }, (_, b) => l * es + b));
+
+/**
+ * The transpose of a g × g block held in g vectors (g = 16 / es lanes), as
+ * shuffles: for f32, a 4 × 4 transpose in two rounds of pairings; for f64, a
+ * 2 × 2 one. `rows` hold the block's rows, `out` receives its columns.
+ */
+function transposeBlock(f: FunctionBuilder, es: 4 | 8, rows: readonly number[], tmp: readonly number[], out: readonly number[]): void {
+  const shuffle = (x: number, y: number, lanes: readonly number[], to: number): void => {
+    f.get(x).get(y).simd(Simd.shuffle).emit(...shuffleBytes(lanes, es)).set(to);
+  };
+  if (es === 8) {
+    shuffle(rows[0]!, rows[1]!, [0, 2], out[0]!);
+    shuffle(rows[0]!, rows[1]!, [1, 3], out[1]!);
+    return;
+  }
+  const [r0, r1, r2, r3] = rows as [number, number, number, number];
+  const [t0, t1, t2, t3] = tmp as [number, number, number, number];
+  shuffle(r0, r1, [0, 4, 1, 5], t0);
+  shuffle(r2, r3, [0, 4, 1, 5], t1);
+  shuffle(r0, r1, [2, 6, 3, 7], t2);
+  shuffle(r2, r3, [2, 6, 3, 7], t3);
+  shuffle(t0, t1, [0, 1, 4, 5], out[0]!);
+  shuffle(t0, t1, [2, 3, 6, 7], out[1]!);
+  shuffle(t2, t3, [0, 1, 4, 5], out[2]!);
+  shuffle(t2, t3, [2, 3, 6, 7], out[3]!);
+}
+
+/**
+ * pack(src, sx, sp, nx, kc, dst): panels `w` wide of the nx × kc block at
+ * `src` (byte strides sx, sp). With `vector`, a full panel whose source is
+ * contiguous along x (a plain B, a transposed A) is copied a panel row per
+ * vector pair, and one contiguous along p (a plain A, a transposed B) g rows
+ * at a time through a g × g transpose in registers; the rest, and the whole
+ * of the compact module, copies element by element. Either way the panels
+ * hold the same bytes.
+ */
+function pack(t: Tile, w: number, fname: string, vector: boolean): FunctionCode {
   const f = new FunctionBuilder(fname, [I32, I32, I32, I32, I32, I32]);
   const [src, sx, sp, nx, kc, dst] = [0, 1, 2, 3, 4, 5];
-  const [xp, xr, p, width, s, d, panel, panelBytes] = Array.from({ length: 8 }, () => f.local(I32));
+  const [xp, xr, p, width, s, d, panel, panelBytes, p0] = Array.from({ length: 9 }, () => f.local(I32));
   const [load, store] = t.es === 4 ? [Op.i32Load, Op.i32Store] : [Op.i64Load, Op.i64Store];
+  const g = 16 / t.es;
   const copy = (): void => {
     f.get(d!).get(s!).mem(load, log2(t.es)).mem(store, log2(t.es));
+  };
+  const rows = vector ? Array.from({ length: g }, () => f.local(V128)) : [];
+  const tmp = vector && g === 4 ? Array.from({ length: 4 }, () => f.local(V128)) : [];
+  const cols = vector ? Array.from({ length: g }, () => f.local(V128)) : [];
+  const unaligned = (offset: number) => ({ alignLog2: 0, offset });
+  /** Rows [0, p0) of a full panel by vectors; p0 is left at the first row still to copy. */
+  const vectorRows = (): void => {
+    f.get(width!).i32(w).op(Op.i32Eq).get(sx).i32(t.es).op(Op.i32Eq).op(Op.i32And).ifThen(
+      () => {
+        // Contiguous along x: each panel row is w·es bytes of one source row.
+        f.forRange(p!, 0, kc, 1, () => {
+          f.get(src).get(xp!).get(sx).op(Op.i32Mul).op(Op.i32Add).get(p!).get(sp).op(Op.i32Mul).op(Op.i32Add).set(s!);
+          f.get(panel!).get(p!).i32(w * t.es).op(Op.i32Mul).op(Op.i32Add).set(d!);
+          for (let v = 0; v < (w * t.es) / 16; v++) f.get(d!).get(s!).simd(Simd.load, unaligned(v * 16)).simd(Simd.store, unaligned(v * 16));
+        });
+        f.get(kc).set(p0!);
+      },
+      () => f.get(width!).i32(w).op(Op.i32Eq).get(sp).i32(t.es).op(Op.i32Eq).op(Op.i32And).ifThen(() => {
+        // Contiguous along p: g source rows of g elements each, transposed into g panel rows.
+        f.get(kc).get(kc).i32(g).op(Op.i32RemU).op(Op.i32Sub).set(p0!);
+        f.forRange(p!, 0, p0!, g, () => {
+          for (let gx = 0; gx < w / g; gx++) {
+            rows.forEach((r, i) => {
+              f.get(src).get(xp!).i32(gx * g + i).op(Op.i32Add).get(sx).op(Op.i32Mul).op(Op.i32Add)
+                .get(p!).i32(t.es).op(Op.i32Mul).op(Op.i32Add).simd(Simd.load, unaligned(0)).set(r);
+            });
+            transposeBlock(f, t.es, rows, tmp, cols);
+            cols.forEach((c, q) => {
+              f.get(panel!).get(p!).i32(q).op(Op.i32Add).i32(w * t.es).op(Op.i32Mul).op(Op.i32Add)
+                .get(c).simd(Simd.store, unaligned(gx * 16));
+            });
+          }
+        });
+      }),
+    );
   };
   f.get(kc).i32(w * t.es).op(Op.i32Mul).set(panelBytes!);
   f.forRange(xp!, 0, nx, w, () => {
@@ -70,9 +146,11 @@ function pack(t: Tile, w: number, fname: string): FunctionCode {
     f.get(width!).i32(w).op(Op.i32LtS).ifThen(() => {
       f.get(panel!).i32(0).get(panelBytes!).memoryFill();
     });
-    // The inner loop runs along whichever source stride is shorter.
+    f.i32(0).set(p0!);
+    if (vector) vectorRows();
+    // Rows [p0, kc) element by element; the inner loop runs along whichever source stride is shorter.
     f.get(sx).get(sp).op(Op.i32LtU).ifThen(
-      () => f.forRange(p!, 0, kc, 1, () => {
+      () => f.forRange(p!, { local: p0! }, kc, 1, () => {
         f.get(src).get(xp!).get(sx).op(Op.i32Mul).op(Op.i32Add).get(p!).get(sp).op(Op.i32Mul).op(Op.i32Add).set(s!);
         f.get(panel!).get(p!).i32(w * t.es).op(Op.i32Mul).op(Op.i32Add).set(d!);
         f.forRange(xr!, 0, width!, 1, () => {
@@ -81,9 +159,9 @@ function pack(t: Tile, w: number, fname: string): FunctionCode {
         });
       }),
       () => f.forRange(xr!, 0, width!, 1, () => {
-        f.get(src).get(xp!).get(xr!).op(Op.i32Add).get(sx).op(Op.i32Mul).op(Op.i32Add).set(s!);
-        f.get(panel!).get(xr!).i32(t.es).op(Op.i32Mul).op(Op.i32Add).set(d!);
-        f.forRange(p!, 0, kc, 1, () => {
+        f.get(src).get(xp!).get(xr!).op(Op.i32Add).get(sx).op(Op.i32Mul).op(Op.i32Add).get(p0!).get(sp).op(Op.i32Mul).op(Op.i32Add).set(s!);
+        f.get(panel!).get(xr!).i32(t.es).op(Op.i32Mul).op(Op.i32Add).get(p0!).i32(w * t.es).op(Op.i32Mul).op(Op.i32Add).set(d!);
+        f.forRange(p!, { local: p0! }, kc, 1, () => {
           copy();
           f.inc(s!, { local: sp }).inc(d!, w * t.es);
         });
@@ -248,18 +326,18 @@ export const GEMM_EXPORTS = ['gemm_f32', 'gemm_f64'] as const;
  * an imported memory of at least `minPages` (shared and bounded when `limits`
  * is given).
  */
-export function gemmModuleBytes(minPages: number, limits?: SharedLimits): Uint8Array<ArrayBuffer> {
+export function gemmModuleBytes(minPages: number, limits?: SharedLimits, vector = true): Uint8Array<ArrayBuffer> {
   const { f32, f64 } = TILES;
   const internal = (f: FunctionCode): FunctionCode => ({ ...f, exported: false });
   // Function indices: micro 0–1, then packA, packB, macro per width (2–4 for f32, 5–7 for f64), drivers 8–9.
   return encodeModule([
     micro(f32),
     micro(f64),
-    pack(f32, f32.mr, 'packA_f32'),
-    pack(f32, tileCols(f32), 'packB_f32'),
+    pack(f32, f32.mr, 'packA_f32', vector),
+    pack(f32, tileCols(f32), 'packB_f32', vector),
     macro(f32, 0),
-    pack(f64, f64.mr, 'packA_f64'),
-    pack(f64, tileCols(f64), 'packB_f64'),
+    pack(f64, f64.mr, 'packA_f64', vector),
+    pack(f64, tileCols(f64), 'packB_f64', vector),
     macro(f64, 1),
   ].map(internal).concat([
     driver(f32, BLOCKS.f32, { packA: 2, packB: 3, macro: 4 }),

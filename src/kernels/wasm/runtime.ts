@@ -1,7 +1,7 @@
 /**
  * The generated matrix-product module at run time: compiled synchronously on
- * first use (under the 4 KB that browsers' main threads allow a synchronous
- * compile; a test keeps it there) over one `WebAssembly.Memory` grown as
+ * first use (in browsers, the compact variant, under the 4 KB that their main
+ * threads allow a synchronous compile; a test keeps it there) over one `WebAssembly.Memory` grown as
  * needed. A product copies its operands in, zeroes C, calls the module's
  * blocked driver (`gemm_f32`/`gemm_f64`) and copies the result out. A large
  * product runs instead in the thread pool's shared memory (`../threads.ts`),
@@ -60,29 +60,45 @@ const PAGE = 65536;
  */
 export const THREAD_MIN_WORK = 1 << 23;
 
-/** Parts per thread: more than one, so that a thread whose core is busy elsewhere leaves its share to the others. */
-const PARTS_PER_THREAD = 4;
+/**
+ * Parts per thread. Every part repacks one whole operand, so more parts cost
+ * more packing; measured on 512³ with two threads (this 2-core VM, medians of
+ * interleaved runs), one part per thread gave 68–74 GFLOP/s where four gave
+ * 61–63. A core that is busy elsewhere is handled by the back-off in
+ * `../threads.ts` instead of by finer parts.
+ */
+const PARTS_PER_THREAD = 1;
 /** The least work of one part. */
 const PART_MIN_WORK = 1 << 20;
 
-let loaded: Gemm | null | undefined;
+/**
+ * A browser's main thread refuses to compile a module of more than 4 KB
+ * synchronously, so there the compact module (packing element by element)
+ * is used; elsewhere the one that packs with vectors. Both give the same bits.
+ */
+const compactByDefault = typeof (globalThis as { document?: unknown }).document !== 'undefined';
+
+/** The two single-thread instances (vector packing, compact), each compiled on first use; `null` where WebAssembly SIMD is missing. */
+const loaded: [Gemm | null | undefined, Gemm | null | undefined] = [undefined, undefined];
 
 /** The single-thread instance, compiled on first call; `null` when this engine lacks WebAssembly SIMD. */
-export function gemmInstance(): Gemm | null {
-  if (loaded !== undefined) return loaded;
-  if (wasmApi === undefined) return (loaded = null);
+export function gemmInstance(compact = compactByDefault): Gemm | null {
+  const which = compact ? 1 : 0;
+  const have = loaded[which];
+  if (have !== undefined) return have;
+  if (wasmApi === undefined) return (loaded[which] = null);
   try {
     const memory = new wasmApi.Memory({ initial: 16 });
-    const instance = new wasmApi.Instance(new wasmApi.Module(gemmModuleBytes(1)), { env: { memory } });
-    loaded = { memory, fns: instance.exports as unknown as Exports };
+    const instance = new wasmApi.Instance(new wasmApi.Module(gemmModuleBytes(1, undefined, !compact)), { env: { memory } });
+    loaded[which] = { memory, fns: instance.exports as unknown as Exports };
   } catch {
-    loaded = null;
+    loaded[which] = null;
   }
-  return loaded;
+  return loaded[which];
 }
 
-/** Size of the generated module in bytes. */
-export const gemmModuleSize = (): number => gemmModuleBytes(1).length;
+/** Size in bytes of the generated module that browsers' main threads compile (the compact one). */
+export const gemmModuleSize = (): number => gemmModuleBytes(1, undefined, false).length;
 
 const align16 = (bytes: number): number => (bytes + 15) & ~15;
 const roundUp = (x: number, to: number): number => Math.ceil(x / to) * to;
@@ -143,8 +159,8 @@ const partsFor = (work: number, threads: number): number =>
  * are converted to out's type on the way in. Returns false (and writes
  * nothing) when WebAssembly SIMD is unavailable.
  */
-export function gemmWasm(out: Float32Array | Float64Array, a: Storage, b: Storage, plan: GemmPlan): boolean {
-  const single = gemmInstance();
+export function gemmWasm(out: Float32Array | Float64Array, a: Storage, b: Storage, plan: GemmPlan, compact?: boolean): boolean {
+  const single = gemmInstance(compact);
   if (single === null) return false;
   let { batch, m } = plan;
   const { k, n, transA, transB, aBatchStride, bBatchStride } = plan;
@@ -157,7 +173,7 @@ export function gemmWasm(out: Float32Array | Float64Array, a: Storage, b: Storag
   const nr = tileCols(tile);
   const whole: Part = { t0: 0, t1: batch, i0: 0, i1: m, j0: 0, j1: n };
   const work = batch * m * n * k;
-  const pool: Pool | null = work >= THREAD_MIN_WORK ? readyPool() : null;
+  const pool: Pool | null = work >= THREAD_MIN_WORK && compact !== true ? readyPool() : null;
   let parts = pool === null ? [whole] : split({ batch, m, n }, partsFor(work, pool.size()), tile);
   // Layout: A, B, C, then one workspace (packed A, packed B, an edge tile) per part: parts run in any thread.
   const aLen = (batch - 1) * aBatchStride + m * k;
