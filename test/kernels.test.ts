@@ -241,6 +241,29 @@ describe('reductions', () => {
     expect(list(reduceMax(Float64Array.of(1, NaN, 3, 4), [2, 2], [0], 'float64'))).toEqual([3, NaN]);
   });
 
+  it('column sums (WebAssembly past 2048 elements) add each column in row order in doubles, bit for bit', () => {
+    // Values of mixed magnitude, so a different order or a float32 accumulator would change the bits.
+    const arb = fc.record({
+      rows: fc.integer({ min: 1, max: 300 }),
+      n: fc.integer({ min: 1, max: 67 }),
+      seed: fc.integer(),
+      wide: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(arb, ({ rows, n, seed, wide }) => {
+        let state = seed | 1;
+        const next = () => ((state = Math.imul(state ^ (state >>> 15), 2246822519) ^ (state << 7)) >>> 0) / 2 ** 32;
+        const T = wide ? Float64Array : Float32Array;
+        const x = T.from({ length: rows * n }, () => (next() - 0.5) * 2 ** Math.floor(next() * 30 - 15));
+        const want = new Float64Array(n);
+        for (let r = 0; r < rows; r++) for (let j = 0; j < n; j++) want[j]! += x[r * n + j]!;
+        const got = reduceSum(x, [rows, n], [0], wide ? 'float64' : 'float32');
+        expect(Array.from(got)).toEqual(Array.from(wide ? want : Float32Array.from(want)));
+      }),
+      { ...RUNS, numRuns: 60 },
+    );
+  });
+
   it('argmax takes the first of ties and the first NaN', () => {
     // shape [2, 3]: along axis 1 and along axis 0
     const x = Float64Array.of(1, 5, 5, 7, NaN, NaN);

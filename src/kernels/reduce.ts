@@ -8,6 +8,10 @@
  * accumulators. Accumulating in doubles means float32 and int32 sums are
  * rounded (or truncated) once, at the end, by `cast`.
  *
+ * The loops are generated per input type (see `loopsFor`); sums over the
+ * leading axis of a large float matrix run in WebAssembly SIMD
+ * (`./wasm/colsum.ts`) with the same additions in the same order.
+ *
  * `reduceSumKernel` and `reduceMaxKernel` resolve the walk once for fixed
  * shapes and write into a given output (a float64 output is its own
  * accumulator); `reduceSum` and `reduceMax` allocate.
@@ -18,6 +22,7 @@ import { allocate } from '../tensor/dtype.ts';
 import type { Shape } from '../tensor/shape.ts';
 import { sizeOf, stridesOf } from '../tensor/shape.ts';
 import { castInto } from './elementwise.ts';
+import { columnSums } from './wasm/colsum.ts';
 import { collapse, forEachRow, lastOf } from './strided.ts';
 import type { Walk } from './strided.ts';
 
@@ -55,42 +60,94 @@ export function reduceSum(x: Storage, shape: Shape, axes: readonly number[], out
   return out;
 }
 
-/** One row of a sum: fold it into one accumulator (`acc[j] += Σ x`) or add it into a run of them (`acc[j + k] += x[i + k]`). */
-type RowSum = (x: Storage, acc: Float64Array, i: number, j: number, n: number, sx: number, sacc: number) => void;
+/**
+ * A reduction over a walk of rank ≤ 2 (what most collapse to: the rows of a
+ * matrix, or its columns): `rows` rows of `n` elements, row r starting at
+ * x[r·sxr] and accumulating at acc[r·sar], stepping by sx and sacc in a row.
+ */
+type Loop2 = (x: Storage, acc: Float64Array, rows: number, sxr: number, sar: number, n: number, sx: number, sacc: number) => void;
 
-const FOLD = 'let s = 0; for (let k = 0; k < n; k++, i += sx) s += x[i]; acc[j] += s;';
-const RUN = 'for (let k = 0; k < n; k++, i += sx, j += sacc) acc[j] += x[i];';
+/** One row of a reduction over a longer walk, its start offsets given. */
+type Row = (x: Storage, acc: Float64Array, i: number, j: number, n: number, sx: number, sacc: number) => void;
 
 /**
- * The row loops, one function per input type. A loop shared by every dtype
- * sees four typed-array types and runs several times slower (its element
- * loads become polymorphic); made with `new Function`, each type's loop has
- * its own feedback and stays monomorphic. The order of the additions is the
- * same, so the sums are the same.
+ * Loop bodies over one row at `i` (input) and `j` (accumulator): a fold into
+ * one accumulator when the row's own axis is reduced, else a run updating one
+ * accumulator per element. Sums add in order; a max takes a NaN and then
+ * keeps it (`v > m || v !== v`: nothing compares greater than NaN).
  */
-const rowSums = new Map<unknown, readonly [fold: RowSum, run: RowSum]>();
+const BODIES = {
+  sum: {
+    fold: 'let s = 0; for (let k = 0; k < n; k++, i += sx) s += x[i]; acc[j] += s;',
+    run: 'for (let k = 0; k < n; k++, i += sx, j += sacc) acc[j] += x[i];',
+  },
+  max: {
+    fold: 'let m = acc[j]; for (let k = 0; k < n; k++, i += sx) { const v = x[i]; if (v > m || v !== v) m = v; } acc[j] = m;',
+    run: 'for (let k = 0; k < n; k++, i += sx, j += sacc) { const v = x[i]; if (v > acc[j] || v !== v) acc[j] = v; }',
+  },
+} as const;
 
-function rowSumsFor(x: Storage): readonly [RowSum, RowSum] {
-  let fns = rowSums.get(x.constructor);
+/**
+ * The loops, made per input type with `new Function`. A loop shared by every
+ * dtype sees four typed-array types and runs several times slower (its
+ * element loads become polymorphic); each type's own loop has its own
+ * feedback and stays monomorphic. The order of the operations is the same,
+ * so the results are the same.
+ */
+const loops = new Map<string, { readonly loop2: Loop2; readonly row: Row }>();
+
+function loopsFor(x: Storage, op: keyof typeof BODIES, fold: boolean): { readonly loop2: Loop2; readonly row: Row } {
+  const key = `${x.constructor.name}:${op}:${fold}`;
+  let fns = loops.get(key);
   if (fns === undefined) {
-    const make = (body: string) => new Function('x', 'acc', 'i', 'j', 'n', 'sx', 'sacc', `// ${x.constructor.name}\n${body}`) as RowSum;
-    fns = [make(FOLD), make(RUN)];
-    rowSums.set(x.constructor, fns);
+    const body = BODIES[op][fold ? 'fold' : 'run'];
+    fns = {
+      loop2: new Function('x', 'acc', 'rows', 'sxr', 'sar', 'n', 'sx', 'sacc',
+        `// ${key}\nfor (let r = 0; r < rows; r++) { let i = r * sxr; let j = r * sar; ${body} }`) as Loop2,
+      row: new Function('x', 'acc', 'i', 'j', 'n', 'sx', 'sacc', `// ${key}\n${body}`) as Row,
+    };
+    loops.set(key, fns);
   }
   return fns;
 }
 
-/** The loop of `reduceSum` for a fixed shape and axes, writing all of `out`. */
-export function reduceSumKernel(shape: Shape, axes: readonly number[]): (x: Storage, out: Storage) => void {
+/** The least elements for which column sums go to WebAssembly (below, the copy in costs more than it saves). */
+const COLUMN_SUMS_MIN = 2048;
+
+/** The kernel of a sum or max over `axes` of `shape`, accumulating from `init`. */
+function reductionKernel(shape: Shape, axes: readonly number[], op: keyof typeof BODIES, init: number): (x: Storage, out: Storage) => void {
   const { walk, outSize } = reductionWalk(shape, axes);
+  const rank = walk.shape.length;
   const n = lastOf(walk.shape);
   const sx = lastOf(walk.strides[0]);
   const sacc = lastOf(walk.strides[1]);
-  const which = sacc === 0 ? 0 : 1;
-  return withAccumulator(outSize, 0, (x, acc) => {
-    const row = rowSumsFor(x)[which];
+  const fold = sacc === 0;
+  if (walk.shape.includes(0)) return withAccumulator(outSize, init, () => {});
+  // The loops of the last input type seen, looked up again only when it changes.
+  let seen: unknown;
+  let fns = { loop2: ((): void => {}) as Loop2, row: ((): void => {}) as Row };
+  const loopsOf = (x: Storage) => {
+    if (x.constructor !== seen) [seen, fns] = [x.constructor, loopsFor(x, op, fold)];
+    return fns;
+  };
+  if (rank <= 2) {
+    const [rows, sxr, sar] = rank === 2 ? [walk.shape[0], walk.strides[0][0], walk.strides[1][0]] : [1, 0, 0];
+    // Sums of the columns of a contiguous matrix: in WebAssembly SIMD when large enough, the same additions in the same order.
+    const columns = op === 'sum' && rank === 2 && sx === 1 && sacc === 1 && sxr === n && sar === 0 && rows * n >= COLUMN_SUMS_MIN;
+    return withAccumulator(outSize, init, (x, acc) => {
+      if (columns && (x instanceof Float32Array || x instanceof Float64Array) && columnSums(x, acc, rows, n)) return;
+      loopsOf(x).loop2(x, acc, rows, sxr, sar, n, sx, sacc);
+    });
+  }
+  return withAccumulator(outSize, init, (x, acc) => {
+    const { row } = loopsOf(x);
     forEachRow(walk, (o) => row(x, acc, o[0], o[1], n, sx, sacc));
   });
+}
+
+/** The loop of `reduceSum` for a fixed shape and axes, writing all of `out`. */
+export function reduceSumKernel(shape: Shape, axes: readonly number[]): (x: Storage, out: Storage) => void {
+  return reductionKernel(shape, axes, 'sum', 0);
 }
 
 /**
@@ -105,29 +162,7 @@ export function reduceMax(x: Storage, shape: Shape, axes: readonly number[], out
 
 /** The loop of `reduceMax` for a fixed shape and axes, writing all of `out`. */
 export function reduceMaxKernel(shape: Shape, axes: readonly number[]): (x: Storage, out: Storage) => void {
-  const { walk, outSize } = reductionWalk(shape, axes);
-  const n = lastOf(walk.shape);
-  const sx = lastOf(walk.strides[0]);
-  const sacc = lastOf(walk.strides[1]);
-  // `v > m || v !== v` takes a NaN and then keeps it: nothing compares greater than NaN.
-  if (sacc === 0) {
-    return withAccumulator(outSize, -Infinity, (x, acc) =>
-      forEachRow(walk, (o) => {
-        let m = acc[o[1]];
-        for (let k = 0, i = o[0]; k < n; k++, i += sx) {
-          const v = x[i];
-          if (v > m || v !== v) m = v;
-        }
-        acc[o[1]] = m;
-      }));
-  }
-  return withAccumulator(outSize, -Infinity, (x, acc) =>
-    forEachRow(walk, (o) => {
-      for (let k = 0, i = o[0], j = o[1]; k < n; k++, i += sx, j += sacc) {
-        const v = x[i];
-        if (v > acc[j] || v !== v) acc[j] = v;
-      }
-    }));
+  return reductionKernel(shape, axes, 'max', -Infinity);
 }
 
 /**

@@ -24,6 +24,7 @@ export const Op = {
   i32Eqz: 0x45, i32Eq: 0x46, i32Ne: 0x47, i32LtS: 0x48, i32LtU: 0x49, i32GtS: 0x4a, i32GtU: 0x4b,
   i32LeS: 0x4c, i32LeU: 0x4d, i32GeS: 0x4e, i32GeU: 0x4f,
   i32Add: 0x6a, i32Sub: 0x6b, i32Mul: 0x6c, i32DivU: 0x6e, i32RemU: 0x70, i32And: 0x71, i32Or: 0x72,
+  i32Shl: 0x74, i32ShrU: 0x76,
 } as const;
 
 /** SIMD opcodes, each written after the 0xfd prefix as an unsigned LEB128. */
