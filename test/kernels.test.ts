@@ -253,8 +253,8 @@ describe('reductions', () => {
       fc.property(arb, ({ rows, n, seed, wide }) => {
         let state = seed | 1;
         const next = () => ((state = Math.imul(state ^ (state >>> 15), 2246822519) ^ (state << 7)) >>> 0) / 2 ** 32;
-        const T = wide ? Float64Array : Float32Array;
-        const x = T.from({ length: rows * n }, () => (next() - 0.5) * 2 ** Math.floor(next() * 30 - 15));
+        const values = Array.from({ length: rows * n }, () => (next() - 0.5) * 2 ** Math.floor(next() * 30 - 15));
+        const x = wide ? Float64Array.from(values) : Float32Array.from(values);
         const want = new Float64Array(n);
         for (let r = 0; r < rows; r++) for (let j = 0; j < n; j++) want[j]! += x[r * n + j]!;
         const got = reduceSum(x, [rows, n], [0], wide ? 'float64' : 'float32');

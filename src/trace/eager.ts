@@ -7,8 +7,10 @@
  * primitives to the same shapes step after step. So the lowered kernel is
  * kept, keyed by the primitive, its params and the shapes and dtypes of its
  * inputs — all immutable data — and the next call with the same key only
- * allocates and runs. The cache is bounded (least recently used entries go
- * first), and primitives whose params are not plain data (programs, rules,
+ * allocates and runs. The cache is bounded (a hit only marks its entry used;
+ * when full, the oldest entry not used since it was last passed over goes —
+ * the "second chance" approximation of least recently used, which keeps a
+ * hit to one lookup), and primitives whose params are not plain data (programs, rules,
  * functions) are lowered afresh every time, as before. A kernel may keep a
  * scratch buffer as large as its result (a float32 reduction sums into
  * doubles), so a kernel with a large result is not kept either: lowering is
@@ -39,6 +41,8 @@ export const EAGER_CACHE_MAX_ELEMENTS = 4096;
 interface Entry {
   readonly prim: Primitive;
   readonly lowered: Lowered;
+  /** Hit since the eviction sweep last passed it. */
+  used: boolean;
 }
 
 const cache = new Map<string, Entry>();
@@ -107,18 +111,24 @@ function lower(prim: Primitive, inputs: readonly Aval[], params: object, outs: r
   return fusedKernel(tree, leaves, out.shape);
 }
 
-/** The cached kernel for the key, or a fresh one stored under it (evicting the least recently used past the bound). */
+/** The cached kernel for the key, or a fresh one stored under it (evicting past the bound, see the header). */
 function cached(key: string, prim: Primitive, inputs: readonly Aval[], params: object, outs: readonly Aval[]): Lowered {
   const hit = cache.get(key);
   if (hit !== undefined && hit.prim === prim) {
-    cache.delete(key);
-    cache.set(key, hit);
+    hit.used = true;
     return hit.lowered;
   }
   const lowered = lower(prim, inputs, params, outs);
   cache.delete(key);
-  if (cache.size >= EAGER_CACHE_SIZE) cache.delete(cache.keys().next().value!);
-  cache.set(key, { prim, lowered });
+  while (cache.size >= EAGER_CACHE_SIZE) {
+    const [oldest, entry] = cache.entries().next().value!;
+    cache.delete(oldest);
+    if (entry.used) {
+      entry.used = false;
+      cache.set(oldest, entry);
+    }
+  }
+  cache.set(key, { prim, lowered, used: false });
   return lowered;
 }
 
