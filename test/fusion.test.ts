@@ -87,15 +87,20 @@ const sameBits = (a: Tensor, b: Tensor): boolean => {
 };
 
 describe('fusion', () => {
-  it('runs float32 groups as WebAssembly SIMD with the same bits as the JavaScript loops and eager evaluation', () => {
+  it('runs float32 and float64 groups as WebAssembly SIMD with the same bits as the JavaScript loops and eager evaluation', () => {
     let simdGroups = 0;
+    const simdDtypes = new Set<string>();
     fc.assert(
       fc.property(inputs, fc.array(step, { minLength: 1, maxLength: 12 }), fc.array(pos, { maxLength: 2 }), (xs, steps, outs) => {
         const f = programOf(steps, outs);
         const program = optimize(makeProgram(f)(...xs));
         // Every eligible group goes to SIMD, however small (the default least size is 512 elements).
         const compiled = withSimd(true, () => compile(program), 1);
-        for (const s of compiled.plan.steps) if (isSimdKernel(s.kernel)) simdGroups++;
+        for (const s of compiled.plan.steps) {
+          if (!isSimdKernel(s.kernel)) continue;
+          simdGroups++;
+          simdDtypes.add(compiled.plan.buffers[s.outs[0]!]!.aval.dtype);
+        }
         const simd = compiled(xs);
         const scalar = withSimd(false, () => compile(program))(xs);
         const eager = f(...xs);
@@ -107,14 +112,15 @@ describe('fusion', () => {
       { numRuns: 400 },
     );
     expect(simdGroups).toBeGreaterThan(40);
+    expect([...simdDtypes].sort()).toEqual(['bool', 'float32', 'float64']);
   });
 
-  it('SIMD groups: odd sizes, a bias over a batch, a ReLU mask stored as bool and read back, special values', () => {
+  it.each(['float32', 'float64'] as const)('%s SIMD groups: odd sizes, a bias over a batch, a ReLU mask stored as bool and read back, special values', (dtype) => {
     for (const n of [1, 3, 4, 7, 33, 257, 1000]) {
-      const specials = [0, -0, 1, -1, NaN, Infinity, -Infinity, 1e-45, 3.4e38, 0.1];
-      const x = tensor(Array.from({ length: 2 * n }, (_, i) => specials[i % specials.length]! * (i % 3 === 0 ? -1 : 1) + (i % 7) * 0.37), { shape: [2, n] });
-      const b = tensor(Array.from({ length: n }, (_, i) => (i % 5) - 2.5));
-      const g = tensor(Array.from({ length: 2 * n }, (_, i) => Math.sin(i)), { shape: [2, n] });
+      const specials = [0, -0, 1, -1, NaN, Infinity, -Infinity, 1e-45, 3.4e38, 1e300, 0.1];
+      const x = tensor(Array.from({ length: 2 * n }, (_, i) => specials[i % specials.length]! * (i % 3 === 0 ? -1 : 1) + (i % 7) * 0.37), { shape: [2, n], dtype });
+      const b = tensor(Array.from({ length: n }, (_, i) => (i % 5) - 2.5), { dtype });
+      const g = tensor(Array.from({ length: 2 * n }, (_, i) => Math.sin(i)), { shape: [2, n], dtype });
       const f = (x: Tensor, b: Tensor, g: Tensor) => {
         const h = add(x, b);
         const mask = greater(h, 0);

@@ -1,18 +1,20 @@
 /**
- * Fused elementwise groups as WebAssembly SIMD, four float32 lanes at a time.
+ * Fused elementwise groups as WebAssembly SIMD: four float32 lanes, or two
+ * float64 lanes, at a time.
  *
- * A group (see `fuse.ts`) whose nodes are all float32 arithmetic that
- * WebAssembly computes exactly as the JavaScript kernels store it — `add sub
- * mul div sqrt` (double rounding from float32 operands is innocuous for these,
- * so `Math.fround(a + b)` is the float32 sum), `neg abs maximum`, comparisons
- * (as lane masks) and `select` — and whose leaves are float32 or bool buffers
- * that are whole, scalars, or blocks repeated along leading axes (a bias over
- * a batch), runs as one generated WebAssembly function. Its result is the
+ * A group (see `fuse.ts`) whose nodes are all arithmetic in one float dtype
+ * that WebAssembly computes exactly as the JavaScript kernels store it — `add
+ * sub mul div sqrt` (for float32, double rounding from float32 operands is
+ * innocuous for these, so `Math.fround(a + b)` is the float32 sum; float64 is
+ * JavaScript's own arithmetic), `neg abs maximum`, comparisons (as lane masks)
+ * and `select` — and whose leaves are buffers of that dtype or bool that are
+ * whole, scalars, or blocks repeated along leading axes (a bias over a
+ * batch), runs as one generated WebAssembly function. Its result is the
  * same, bit for bit, as the JavaScript loop's, and so as eager evaluation's.
  *
  * The kernel copies its leaves into one module-wide memory (a scalar is read
  * once and splat; a repeated block is laid out in full), runs the function
- * over ⌈n/4⌉ vectors (the lanes past n compute on stale bytes and are never
+ * over ⌈n/lanes⌉ vectors (the lanes past n compute on stale bytes and are never
  * copied out), and copies its results out. The copies cost a fraction of a
  * nanosecond per element against several for the scalar JavaScript loop.
  * Functions are generated per group structure and cached; literals are
@@ -25,7 +27,7 @@ import { Literal } from '../ir/program.ts';
 import { broadcastStrides } from '../kernels/strided.ts';
 import { FunctionBuilder } from '../kernels/wasm/body.ts';
 import type { ValType } from '../kernels/wasm/encode.ts';
-import { encodeModule, F32, I32, Op, V128 } from '../kernels/wasm/encode.ts';
+import { encodeModule, F32, F64, I32, Op, V128 } from '../kernels/wasm/encode.ts';
 import type { Storage } from '../tensor/dtype.ts';
 import type { Shape } from '../tensor/shape.ts';
 import { sizeOf, stridesOf } from '../tensor/shape.ts';
@@ -46,20 +48,40 @@ export function withSimd<T>(enabled: boolean, f: () => T, minSize = settings.min
   }
 }
 
-/** SIMD opcodes used here (after the 0xfd prefix). */
+/** SIMD opcodes used here (after the 0xfd prefix) that do not depend on the lane type. */
 const S = {
-  load: 0x00, load32Splat: 0x09, store: 0x0b, load32Zero: 0x5c, store32Lane: 0x5a,
-  i32x4Splat: 0x11, f32x4Splat: 0x13,
-  i32x4Ne: 0x38, f32x4Eq: 0x41, f32x4Ne: 0x42, f32x4Lt: 0x43, f32x4Gt: 0x44, f32x4Le: 0x45, f32x4Ge: 0x46,
-  and: 0x4e, bitselect: 0x52,
-  i8x16NarrowU: 0x66, i16x8NarrowU: 0x86, i16x8ExtendLowU: 0x89, i32x4ExtendLowU: 0xa9,
-  abs: 0xe0, neg: 0xe1, sqrt: 0xe3, add: 0xe4, sub: 0xe5, mul: 0xe6, div: 0xe7, max: 0xe9,
+  load: 0x00, load16Splat: 0x08, store: 0x0b, shuffle: 0x0d, load32Zero: 0x5c, store16Lane: 0x59, store32Lane: 0x5a,
+  i32x4Splat: 0x11, i32x4Ne: 0x38, and: 0x4e, bitselect: 0x52,
+  i8x16NarrowU: 0x66, i16x8NarrowU: 0x86, i16x8ExtendLowU: 0x89, i32x4ExtendLowU: 0xa9, i64x2ExtendLowU: 0xc9, i64x2Ne: 0xd7,
 } as const;
 
-const ARITH: Readonly<Record<string, number>> = { add: S.add, sub: S.sub, mul: S.mul, div: S.div, maximum: S.max };
-const UNARY: Readonly<Record<string, number>> = { neg: S.neg, abs: S.abs, sqrt: S.sqrt };
-const COMPARE: Readonly<Record<string, number>> = {
-  greater: S.f32x4Gt, greaterEqual: S.f32x4Ge, equal: S.f32x4Eq, notEqual: S.f32x4Ne,
+/** What differs between float32 and float64 lanes: sizes, opcodes and the views that copy data in and out. */
+interface Lanes {
+  readonly dtype: 'float32' | 'float64';
+  /** Lanes per vector, and bytes per lane. */
+  readonly count: 4 | 2;
+  readonly bytes: 4 | 8;
+  readonly literal: ValType;
+  readonly splat: number;
+  readonly loadSplat: number;
+  readonly arith: Readonly<Record<string, number>>;
+  readonly unary: Readonly<Record<string, number>>;
+  readonly compare: Readonly<Record<string, number>>;
+}
+
+const LANES: Readonly<Record<'float32' | 'float64', Lanes>> = {
+  float32: {
+    dtype: 'float32', count: 4, bytes: 4, literal: F32, splat: 0x13, loadSplat: 0x09,
+    arith: { add: 0xe4, sub: 0xe5, mul: 0xe6, div: 0xe7, maximum: 0xe9 },
+    unary: { neg: 0xe1, abs: 0xe0, sqrt: 0xe3 },
+    compare: { greater: 0x44, greaterEqual: 0x46, equal: 0x41, notEqual: 0x42 },
+  },
+  float64: {
+    dtype: 'float64', count: 2, bytes: 8, literal: F64, splat: 0x14, loadSplat: 0x0a,
+    arith: { add: 0xf0, sub: 0xf1, mul: 0xf2, div: 0xf3, maximum: 0xf5 },
+    unary: { neg: 0xed, abs: 0xec, sqrt: 0xef },
+    compare: { greater: 0x4a, greaterEqual: 0x4c, equal: 0x47, notEqual: 0x48 },
+  },
 };
 
 type LeafKind = 'whole' | 'scalar' | 'tiled';
@@ -86,17 +108,18 @@ function leafKind(v: Var, shape: Shape): LeafKind | undefined {
   return sizeOf(tail) === size && strides.slice(first).every((s, i) => s === stridesOf(tail)[i] || tail[i] === 1) ? 'tiled' : undefined;
 }
 
-/** Whether every node of the tree has a lane-exact SIMD form. */
-function supported(t: FusedTree | Atom): boolean {
-  if (t instanceof Literal) return t.value.dtype === 'float32';
-  if (!('op' in t)) return t.aval.dtype === 'float32' || t.aval.dtype === 'bool';
+/** Whether every node of the tree has a lane-exact SIMD form with float dtype `ft`. */
+function supported(t: FusedTree | Atom, ft: Lanes): boolean {
+  const float = ft.dtype;
+  if (t instanceof Literal) return t.value.dtype === float;
+  if (!('op' in t)) return t.aval.dtype === float || t.aval.dtype === 'bool';
   const args = t.args;
-  const ok = args.every(supported);
+  const ok = args.every((a) => supported(a, ft));
   if (!ok) return false;
   const dt = (a: FusedTree | Atom): string => (a instanceof Literal ? a.value.dtype : 'op' in a ? a.dtype : a.aval.dtype);
-  if (t.op in ARITH || t.op in UNARY) return t.dtype === 'float32' && args.every((a) => dt(a) === 'float32');
-  if (t.op in COMPARE) return t.dtype === 'bool' && args.every((a) => dt(a) === 'float32');
-  if (t.op === 'select') return t.dtype === 'float32' && dt(args[0]!) === 'bool' && dt(args[1]!) === 'float32' && dt(args[2]!) === 'float32';
+  if (t.op in ft.arith || t.op in ft.unary) return t.dtype === float && args.every((a) => dt(a) === float);
+  if (t.op in ft.compare) return t.dtype === 'bool' && args.every((a) => dt(a) === float);
+  if (t.op === 'select') return t.dtype === float && dt(args[0]!) === 'bool' && dt(args[1]!) === float && dt(args[2]!) === float;
   if (t.op === 'broadcast' || t.op === 'cast') return t.dtype === dt(args[0]!);
   return false;
 }
@@ -117,6 +140,7 @@ interface WasmApi {
 const wasm = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
 let memory: WasmMemory | undefined;
 let f32: Float32Array = new Float32Array(0);
+let f64: Float64Array = new Float64Array(0);
 let u8: Uint8Array = new Uint8Array(0);
 
 /** The shared memory, at least `bytes` long; the views are renewed when it grows. */
@@ -126,6 +150,7 @@ function reserve(bytes: number): void {
   if (have < bytes) memory.grow(Math.ceil((bytes - have) / 65536));
   if (f32.buffer !== memory.buffer || f32.length === 0) {
     f32 = new Float32Array(memory.buffer);
+    f64 = new Float64Array(memory.buffer);
     u8 = new Uint8Array(memory.buffer);
   }
 }
@@ -138,7 +163,9 @@ function reserve(bytes: number): void {
  */
 export function simdKernel(tree: FusedTree, leafVars: readonly Var[], shape: Shape): Kernel | undefined {
   const n = sizeOf(shape);
-  if (!settings.enabled || wasm === undefined || n < settings.minSize || !supported(tree)) return undefined;
+  if (!settings.enabled || wasm === undefined || n < settings.minSize) return undefined;
+  const ft = floatOf(tree);
+  if (ft === undefined || !supported(tree, ft)) return undefined;
   const leaves: Leaf[] = [];
   for (const v of leafVars) {
     const kind = leafKind(v, shape);
@@ -159,11 +186,12 @@ export function simdKernel(tree: FusedTree, leafVars: readonly Var[], shape: Sha
     t.args.forEach(collect);
   };
   collect(tree);
-  const generated = generate(tree, leaves, outBool, literalIndex);
+  const generated = generate(tree, leaves, outBool, literalIndex, ft);
   if (generated === undefined) return undefined;
-  const vectors = Math.ceil(n / 4);
+  const vectors = Math.ceil(n / ft.count);
   const floatBytes = vectors * 16;
-  const boolBytes = Math.ceil((vectors * 4) / 16) * 16;
+  const boolBytes = Math.ceil((vectors * ft.count) / 16) * 16;
+  const shift = ft.bytes === 4 ? 2 : 3;
   const regions = [...leaves.map((l) => (l.kind === 'scalar' ? 16 : l.bool ? boolBytes : floatBytes)), ...outBool.map((b) => (b ? boolBytes : floatBytes))];
   const offsets: number[] = [];
   let total = 0;
@@ -182,8 +210,8 @@ export function simdKernel(tree: FusedTree, leafVars: readonly Var[], shape: Sha
       const leaf = leaves[k]!;
       const src = ins[k]!;
       const at = offsets[k]!;
-      const view = leaf.bool ? u8 : f32;
-      const base = leaf.bool ? at : at >> 2;
+      const view = leaf.bool ? u8 : ft.bytes === 4 ? f32 : f64;
+      const base = leaf.bool ? at : at >> shift;
       if (leaf.kind === 'whole') view.set(src, base);
       else if (leaf.kind === 'scalar') view[base] = src[0]!;
       else for (let i = 0; i < n; i += leaf.block) view.set(src, base + i);
@@ -192,7 +220,7 @@ export function simdKernel(tree: FusedTree, leafVars: readonly Var[], shape: Sha
     for (let j = 0; j < nOut; j++) {
       const at = offsets[leaves.length + j]!;
       const out = outs[j]!;
-      out.set(outBool[j] ? u8.subarray(at, at + n) : f32.subarray(at >> 2, (at >> 2) + n));
+      out.set(outBool[j] ? u8.subarray(at, at + n) : (ft.bytes === 4 ? f32 : f64).subarray(at >> shift, (at >> shift) + n));
     }
   };
   return Object.assign(kernel, { simd: true });
@@ -201,32 +229,49 @@ export function simdKernel(tree: FusedTree, leafVars: readonly Var[], shape: Sha
 /** Whether a plan step's kernel is a SIMD group (for tests and plan printouts). */
 export const isSimdKernel = (k: Kernel): boolean => (k as { simd?: boolean }).simd === true;
 
-/** The function for a group's structure (cached): params (vectors, one pointer per leaf and output, one f32 per literal). */
-function generate(tree: FusedTree, leaves: readonly Leaf[], outBool: readonly boolean[], literals: ReadonlyMap<Literal, number>): Generated | undefined {
+/** The float dtype of a group (its root's, or for a bool root its compared operands'), if it is one SIMD handles. */
+function floatOf(tree: FusedTree): Lanes | undefined {
+  const dtypeOf = (a: FusedTree | Atom): string => (a instanceof Literal ? a.value.dtype : 'op' in a ? a.dtype : a.aval.dtype);
+  let found: string | undefined;
+  const visit = (t: FusedTree | Atom): void => {
+    const d = dtypeOf(t);
+    if (found === undefined && (d === 'float32' || d === 'float64')) found = d;
+    if (!(t instanceof Literal) && 'op' in t) t.args.forEach(visit);
+  };
+  visit(tree);
+  return found === 'float32' || found === 'float64' ? LANES[found] : undefined;
+}
+
+/** The function for a group's structure (cached): params (vectors, one pointer per leaf and output, one float per literal). */
+function generate(
+  tree: FusedTree, leaves: readonly Leaf[], outBool: readonly boolean[], literals: ReadonlyMap<Literal, number>, ft: Lanes,
+): Generated | undefined {
   const leafIndex = new Map(leaves.map((l, i) => [l.v, i]));
-  const key = `${describe(tree, leafIndex, literals)}|${leaves.map((l) => `${l.kind}${l.bool ? 'b' : 'f'}`).join(',')}|${outBool.join(',')}`;
+  const key = `${ft.dtype}|${describe(tree, leafIndex, literals)}|${leaves.map((l) => `${l.kind}${l.bool ? 'b' : 'f'}`).join(',')}|${outBool.join(',')}`;
   const hit = modules.get(key);
   if (hit !== undefined) return hit;
   const nPtr = leaves.length + outBool.length;
-  const params: ValType[] = [I32, ...Array<ValType>(nPtr).fill(I32), ...Array<ValType>(literals.size).fill(F32)];
+  const params: ValType[] = [I32, ...Array<ValType>(nPtr).fill(I32), ...Array<ValType>(literals.size).fill(ft.literal)];
   const f = new FunctionBuilder('run', params);
   const ptr = (k: number): number => 1 + k;
   const vectors = 0;
   const i = f.local(I32);
   const o16 = f.local(I32);
-  const o4 = f.local(I32);
+  /** Byte offset of the current vector's lanes in a bool buffer (one byte a lane). */
+  const ob = f.local(I32);
   const tmp = f.local(V128);
+  const alignLog2 = ft.bytes === 4 ? 2 : 3;
   // Loop invariants: scalar leaves and literals splat once, and the lane constants.
   const splats = leaves.map((l, k) => {
     if (l.kind !== 'scalar') return -1;
     const local = f.local(V128);
-    f.get(ptr(k)).simd(S.load32Splat, { alignLog2: 2, offset: 0 }).set(local);
+    f.get(ptr(k)).simd(ft.loadSplat, { alignLog2, offset: 0 }).set(local);
     return local;
   });
   const litLocals: number[] = [];
   for (const k of literals.values()) {
     const local = f.local(V128);
-    f.get(1 + nPtr + k).simd(S.f32x4Splat).set(local);
+    f.get(1 + nPtr + k).simd(ft.splat).set(local);
     litLocals[k] = local;
   }
   const one = f.local(V128);
@@ -243,35 +288,45 @@ function generate(tree: FusedTree, leaves: readonly Leaf[], outBool: readonly bo
       const k = leafIndex.get(a)!;
       const leaf = leaves[k]!;
       if (leaf.kind === 'scalar') f.get(splats[k]!);
-      else if (leaf.bool) {
+      else if (leaf.bool && ft.count === 4) {
         // Four bytes (0 or not) → four 32-bit lanes → a lane mask.
-        f.get(ptr(k)).get(o4).op(Op.i32Add).simd(S.load32Zero, { alignLog2: 0, offset: 0 });
+        f.get(ptr(k)).get(ob).op(Op.i32Add).simd(S.load32Zero, { alignLog2: 0, offset: 0 });
         f.simd(S.i16x8ExtendLowU).simd(S.i32x4ExtendLowU).get(zero).simd(S.i32x4Ne);
-      } else f.get(ptr(k)).get(o16).op(Op.i32Add).simd(S.load, { alignLog2: 2, offset: 0 });
+      } else if (leaf.bool) {
+        // Two bytes → two 64-bit lanes → a lane mask.
+        f.get(ptr(k)).get(ob).op(Op.i32Add).simd(S.load16Splat, { alignLog2: 0, offset: 0 });
+        f.simd(S.i16x8ExtendLowU).simd(S.i32x4ExtendLowU).simd(S.i64x2ExtendLowU).get(zero).simd(S.i64x2Ne);
+      } else f.get(ptr(k)).get(o16).op(Op.i32Add).simd(S.load, { alignLog2, offset: 0 });
     }
   };
   const store = (j: number, local: number, bool: boolean): void => {
     const p = ptr(leaves.length + j);
     if (!bool) {
-      f.get(p).get(o16).op(Op.i32Add).get(local).simd(S.store, { alignLog2: 2, offset: 0 });
+      f.get(p).get(o16).op(Op.i32Add).get(local).simd(S.store, { alignLog2, offset: 0 });
       return;
     }
-    // A lane mask → 0/1 in each lane → narrowed to four bytes, stored as lane 0 of the vector.
-    f.get(p).get(o4).op(Op.i32Add);
-    f.get(local).get(one).simd(S.and).tee(tmp).get(tmp).simd(S.i16x8NarrowU).tee(tmp).get(tmp).simd(S.i8x16NarrowU);
-    f.simd(S.store32Lane, { alignLog2: 0, offset: 0 }).emit(0);
+    f.get(p).get(ob).op(Op.i32Add);
+    if (ft.count === 4) {
+      // A lane mask → 0/1 in each lane → narrowed to four bytes, stored as lane 0 of the vector.
+      f.get(local).get(one).simd(S.and).tee(tmp).get(tmp).simd(S.i16x8NarrowU).tee(tmp).get(tmp).simd(S.i8x16NarrowU);
+      f.simd(S.store32Lane, { alignLog2: 0, offset: 0 }).emit(0);
+    } else {
+      // Two 64-bit lane masks → 0/1 in their low bytes (0 and 8) → gathered into bytes 0 and 1, stored as 16-bit lane 0.
+      f.get(local).get(one).simd(S.and).tee(tmp).get(tmp).simd(S.shuffle).emit(0, 8, ...Array<number>(14).fill(0));
+      f.simd(S.store16Lane, { alignLog2: 0, offset: 0 }).emit(0);
+    }
   };
   const nodeLocal = new Map<FusedTree, number>();
   const emit = (t: FusedTree): void => {
     if (nodeLocal.has(t)) return;
     for (const a of t.args) if (!(a instanceof Literal) && 'op' in a) emit(a);
-    if (t.op in ARITH || t.op in COMPARE) {
+    if (t.op in ft.arith || t.op in ft.compare) {
       read(t.args[0]!);
       read(t.args[1]!);
-      f.simd(ARITH[t.op] ?? COMPARE[t.op]!);
-    } else if (t.op in UNARY) {
+      f.simd(ft.arith[t.op] ?? ft.compare[t.op]!);
+    } else if (t.op in ft.unary) {
       read(t.args[0]!);
-      f.simd(UNARY[t.op]!);
+      f.simd(ft.unary[t.op]!);
     } else if (t.op === 'select') {
       // bitselect(x, y, mask) takes x's bits where the mask is set: select(cond, x, y) is x where cond holds.
       read(t.args[1]!);
@@ -290,7 +345,7 @@ function generate(tree: FusedTree, leaves: readonly Leaf[], outBool: readonly bo
   };
   f.forRange(i, 0, vectors, 1, () => {
     f.get(i).i32(16).op(Op.i32Mul).set(o16);
-    f.get(i).i32(4).op(Op.i32Mul).set(o4);
+    f.get(i).i32(ft.count).op(Op.i32Mul).set(ob);
     nodeLocal.clear();
     emit(tree);
   });
