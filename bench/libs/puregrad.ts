@@ -185,7 +185,20 @@ export function puregradContenders(cores: number): Contender[] {
     contender('puregrad jit 1T', jitted, threads(1), { firstCall, rnn }),
     ...(cores > 1 ? [contender(`puregrad jit ${cores}T`, jitted, threads(cores))] : []),
     contender('puregrad eager 1T', identity, threads(1), { hvp }),
+    donating('puregrad jit 1T donated', threads(1)),
+    ...(cores > 1 ? [donating(`puregrad jit ${cores}T donated`, threads(cores))] : []),
   ];
+}
+
+/**
+ * The train steps jitted with the parameters donated (`donateArgnums: [0]`):
+ * the new parameters are written into the old ones' buffers, as jax-js,
+ * which consumes its arguments, reuses theirs.
+ */
+function donating(name: string, activate: () => Promise<void>): Contender {
+  const jitted: Wrap = (f) => jit(f as never, { donateArgnums: [0] }) as never;
+  const { mlpStep, xorStep } = contender(name, jitted, activate);
+  return { name, library: 'puregrad', activate, mlpStep: mlpStep!, xorStep: xorStep! };
 }
 
 export const puregradThreads = setThreads !== undefined;

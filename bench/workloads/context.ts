@@ -39,6 +39,12 @@ export const mainPuregrad = (cs: readonly Contender[]): Contender | undefined =>
 export const threadedPuregrad = (cs: readonly Contender[]): Contender | undefined =>
   cs.find((c) => c.library === 'puregrad' && c.name.includes('jit') && !c.name.endsWith(' 1T') && c.name.endsWith('T'));
 
+/** puregrad's jitted train steps with the parameters donated, on one thread and on every core. */
+export const donatingPuregrad = (cs: readonly Contender[]): { readonly one?: Contender; readonly all?: Contender } => ({
+  one: cs.find((c) => c.library === 'puregrad' && c.name.endsWith(' 1T donated')),
+  all: cs.find((c) => c.library === 'puregrad' && c.name.endsWith('donated') && !c.name.endsWith(' 1T donated')),
+});
+
 export const eagerPuregrad = (cs: readonly Contender[]): Contender | undefined =>
   cs.find((c) => c.library === 'puregrad' && c.name.includes('eager'));
 

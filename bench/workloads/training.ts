@@ -13,7 +13,7 @@ import { attempt, check, ratio, time, timing, valueOr } from '../report.ts';
 import type { Timing } from '../timing.ts';
 import { median } from '../timing.ts';
 import type { Built, Context, Workload } from './context.ts';
-import { build, eagerPuregrad, jaxContender, mainPuregrad, threadedPuregrad, timeCases } from './context.ts';
+import { build, donatingPuregrad, eagerPuregrad, jaxContender, mainPuregrad, threadedPuregrad, timeCases } from './context.ts';
 
 const TOLERANCE = 1e-4;
 
@@ -129,6 +129,7 @@ export const mlp: Workload = async (ctx) => {
   const jaxStep = stepOf(jaxContender(ctx.contenders));
   const threaded = threadedPuregrad(ctx.contenders);
   const eager = eagerPuregrad(ctx.contenders);
+  const donated = donatingPuregrad(ctx.contenders);
   const speedup = (c: Contender | undefined) => {
     const t = stepOf(c);
     return jaxStep !== undefined && t !== undefined ? jaxStep / t : undefined;
@@ -141,6 +142,16 @@ export const mlp: Workload = async (ctx) => {
       measured: threaded === undefined ? 'no setThreads in puregrad' : ratio(speedup(threaded)),
       status: check(speedup(threaded), '≥', 3),
     },
+    ...(donated.one === undefined ? [] : [{
+      target: 'MLP step jitted, parameters donated (jax-js consumes its own) ≥ 2× jax-js jit, one thread',
+      measured: ratio(speedup(donated.one)),
+      status: check(speedup(donated.one), '≥', 2),
+    }]),
+    ...(donated.all === undefined ? [] : [{
+      target: 'MLP step jitted, parameters donated ≥ 3× jax-js jit, both cores',
+      measured: ratio(speedup(donated.all)),
+      status: check(speedup(donated.all), '≥', 3),
+    }]),
     { target: 'MLP step un-jitted valueAndGrad ≥ 1× jax-js jit', measured: ratio(speedup(eager)), status: check(speedup(eager), '≥', 1) },
     {
       target: 'gradient overhead (fwd+bwd)/fwd ≤ 2.1× (jitted)',

@@ -13,11 +13,19 @@
 import type { Program } from '../ir/program.ts';
 import { Literal, Var } from '../ir/program.ts';
 import type { Tensor } from '../tensor/tensor.ts';
-import { fromStorage, storageOf } from '../tensor/tensor.ts';
+import type { Storage } from '../tensor/dtype.ts';
+import { donate, fromStorage, storageOf } from '../tensor/tensor.ts';
 import { planProgram } from './plan.ts';
 import type { Plan } from './plan.ts';
 
-export type Compiled = ((args: readonly Tensor[]) => Tensor[]) & {
+/**
+ * The compiled function. `donated` lists argument tensors whose buffers it may
+ * take for its results (`jit`'s `donateArgnums`): each that is an argument
+ * exactly once, is not one of the program's consts and is not itself handed
+ * back as a result gives up its buffer (`donate`), whether or not a result
+ * was written into it, so that the caller's view does not depend on the plan.
+ */
+export type Compiled = ((args: readonly Tensor[], donated?: ReadonlySet<Tensor>) => Tensor[]) & {
   /** The plan the function runs; print it with `toString()`. */
   readonly plan: Plan;
 };
@@ -35,8 +43,26 @@ export function compile(program: Program): Compiled {
     return c === undefined ? undefined : () => c.value;
   });
   const avals = program.outputs.map((o) => o?.aval);
-  const run = (args: readonly Tensor[]): Tensor[] => {
-    const outs = plan.run(args.map(storageOf));
+  const returned = new Set(program.outputs.flatMap((o) => (o instanceof Var ? [program.inputs.indexOf(o)] : [])));
+  const consts = new Set(program.consts.map((c) => c.value));
+  /** Per input position, whether its tensor gives up its buffer; undefined when none does. */
+  const donatedInputs = (args: readonly Tensor[], donated: ReadonlySet<Tensor>): boolean[] | undefined => {
+    let flags: boolean[] | undefined;
+    args.forEach((t, k) => {
+      if (!donated.has(t) || returned.has(k) || consts.has(t) || args.indexOf(t) !== args.lastIndexOf(t)) return;
+      (flags ??= new Array<boolean>(args.length).fill(false))[k] = true;
+    });
+    return flags;
+  };
+  const run = (args: readonly Tensor[], donated?: ReadonlySet<Tensor>): Tensor[] => {
+    const storages = args.map(storageOf);
+    const flags = donated === undefined || donated.size === 0 ? undefined : donatedInputs(args, donated);
+    let outs: Storage[];
+    try {
+      outs = plan.run(storages, flags);
+    } finally {
+      flags?.forEach((d, k) => d && donate(args[k]!));
+    }
     return outs.map((s, i) => {
       const through = passThrough[i];
       if (through !== undefined) return through(args);

@@ -14,7 +14,14 @@
  *   has run, its buffer serves a later value of the same dtype and size. A
  *   step's results never share a buffer with its own inputs;
  * - a reshape (a lowering that answers `{ alias }`) gives no step: its result
- *   is its input's buffer, and the two share one lifetime.
+ *   is its input's buffer, and the two share one lifetime;
+ * - an output may instead be written into a *donated* input's buffer (`run`'s
+ *   `donated` flags, from `jit`'s `donateArgnums`) of the same dtype and size,
+ *   when every read of that input is over by then: its last reader runs
+ *   before the output's writer, or is that writer itself when the writer is
+ *   a fused elementwise group that reads each element before storing it (a
+ *   SIMD group copies its leaves in first; a JavaScript group with one output
+ *   stores it last in each iteration). `donors` lists the candidates.
  *
  * The plan of a sub-program (a `scan` body, a `cond` branch, a custom rule's
  * function) is made once per program (`planOf`) and run by its primitive's
@@ -32,6 +39,7 @@ import { sizeOf } from '../tensor/shape.ts';
 import { storageOf } from '../tensor/tensor.ts';
 import { describePlan } from './describe.ts';
 import { fusedKernel, fusedTree, leavesOf, planFusion } from './fuse.ts';
+import { isSimdKernel } from './simd.ts';
 import type { PlanBuffer, PlanLayout, PlanStep, PlanView } from './layout.ts';
 
 export type { BufferKind, PlanBuffer, PlanLayout, PlanStep, PlanView } from './layout.ts';
@@ -50,16 +58,31 @@ export class Plan implements PlanLayout {
     readonly inputBuffers: readonly number[],
     /** Per program output: its buffer (null: a symbolic zero, which a compiled program must not have). */
     readonly outputBuffers: readonly (number | null)[],
+    /** Per buffer: the input positions whose buffer it may be written into when they are donated (output buffers only). */
+    readonly donors: readonly (readonly number[])[] = [],
   ) {
     this.template = buffers.map((b) => b.fixed);
     this.freshOutputs = buffers.flatMap((b, i) => (b.kind === 'output' ? [i] : []));
     this.primaryOutput = outputBuffers.map((b, i) => b !== null && buffers[b]!.kind === 'output' && outputBuffers.indexOf(b) === i);
   }
 
-  /** Run on input buffers; the outputs are fresh buffers, or inputs, consts and literals as they are. */
-  run(args: readonly Storage[]): Storage[] {
+  /**
+   * Run on input buffers; the outputs are fresh buffers (or donated input
+   * buffers, where `donated[k]` lets input k's be taken), or inputs, consts
+   * and literals as they are.
+   */
+  run(args: readonly Storage[], donated?: readonly boolean[]): Storage[] {
     const env = this.begin(args);
-    for (const i of this.freshOutputs) env[i] = bufferFor(this.buffers[i]!.aval);
+    let taken: boolean[] | undefined;
+    for (const i of this.freshOutputs) {
+      const k = donated === undefined ? undefined : this.donors[i]?.find((d) => donated[d] && !taken?.[d]);
+      if (k === undefined) {
+        env[i] = bufferFor(this.buffers[i]!.aval);
+      } else {
+        (taken ??= [])[k] = true;
+        env[i] = args[k];
+      }
+    }
     this.execute(env);
     return this.outputBuffers.map((b, i) => (b === null ? symbolicZero(i) : env[b]!));
   }
@@ -123,6 +146,8 @@ export function planOf(program: Program): Plan {
 
 interface Lowered {
   readonly kernel: Kernel;
+  /** Reads every element of each input before storing that element of any output (see `donorsOf`). */
+  readonly inPlace?: boolean;
   readonly fused?: { readonly text: string; readonly ops: number };
   readonly ins: readonly number[];
   readonly outs: readonly number[];
@@ -175,7 +200,8 @@ export function planProgram(program: Program): Plan {
         return c;
       });
       for (const c of ins) lastRead[c] = lowered.length;
-      lowered.push({ kernel, ins, outs, name: eqn.prim.name, params: eqn.params, fused: { text, ops } });
+      const inPlace = isSimdKernel(kernel) || outs.length === 1;
+      lowered.push({ kernel, ins, outs, name: eqn.prim.name, params: eqn.params, fused: { text, ops }, inPlace });
       continue;
     }
     const ins = eqn.inputs.map(atom);
@@ -227,11 +253,37 @@ export function planProgram(program: Program): Plan {
     const label = labels[c];
     return { kind, aval, index: kind === 'input' ? inputBuffers.indexOf(c) : -1, fixed: fixed[c], ...(label === undefined ? {} : { label }) };
   });
-  const steps: PlanStep[] = lowered.map((s) => ({
+  const steps: PlanStep[] = lowered.map(({ inPlace: _, ...s }) => ({
     ...s,
     inScratch: new Array<Storage>(s.ins.length),
     outScratch: new Array<Storage>(s.outs.length),
   }));
   const planViews = views.map((v) => ({ name: v.name, params: v.params, buffer: v.cls, aval: v.aval, at: v.at }));
-  return new Plan(buffers, steps, planViews, inputBuffers, outputClasses);
+  const donors = donorsOf(avals, lowered, inputBuffers, outputClass, lastRead);
+  return new Plan(buffers, steps, planViews, inputBuffers, outputClasses, donors);
+}
+
+/**
+ * For each output buffer, the input positions whose buffer it may be written
+ * into when donated: same dtype and size, the input not itself an output (or
+ * viewed as one), and every read of it over by the time the output is written
+ * (see the header).
+ */
+function donorsOf(
+  avals: readonly Aval[], lowered: readonly Lowered[], inputBuffers: readonly number[], outputClass: ReadonlySet<number>, lastRead: readonly number[],
+): number[][] {
+  const donors: number[][] = [];
+  lowered.forEach((step, w) => {
+    for (const c of step.outs) {
+      if (!outputClass.has(c)) continue;
+      const aval = avals[c]!;
+      donors[c] = inputBuffers.flatMap((b, k) => {
+        const input = avals[b]!;
+        if (outputClass.has(b) || input.dtype !== aval.dtype || sizeOf(input.shape) !== sizeOf(aval.shape)) return [];
+        const last = lastRead[b] ?? -1;
+        return last < w || (last === w && step.inPlace === true) ? [k] : [];
+      });
+    }
+  });
+  return donors;
 }

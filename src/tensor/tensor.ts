@@ -22,6 +22,8 @@ import { encodeTensor } from './json.ts';
 export type NestedArray = number | boolean | readonly NestedArray[];
 
 let readStorage: (t: Tensor) => Storage | undefined;
+let dropStorage: (t: Tensor) => void;
+let wasDonated: (t: Tensor) => boolean;
 
 /** Passed by this module's own constructors: the buffer is fresh and owned by the new tensor. */
 const OWNED: unique symbol = Symbol('owned');
@@ -39,10 +41,17 @@ const OWNED: unique symbol = Symbol('owned');
 export class Tensor {
   readonly shape: Shape;
   readonly dtype: DType;
-  readonly #data: Storage | undefined;
+  #data: Storage | undefined;
+  /** The buffer was donated to a jitted call (`JitOptions.donateArgnums`) and now belongs to its results. */
+  #donated = false;
 
   static {
     readStorage = (t) => t.#data;
+    dropStorage = (t) => {
+      t.#data = undefined;
+      t.#donated = true;
+    };
+    wasDonated = (t) => t.#donated;
   }
 
   /**
@@ -175,6 +184,7 @@ export class Tensor {
    */
   toString(): string {
     const head = `Tensor<${this.dtype}${showShape(this.shape)}>`;
+    if (wasDonated(this)) return `${head} (donated)`;
     const t = this.knownValue();
     return t === undefined ? head : `${head} ${formatValues(storageOf(t), t.shape, t.dtype)}`;
   }
@@ -187,8 +197,24 @@ export class Tensor {
  */
 export function storageOf(t: Tensor): Storage {
   const data = readStorage(t);
-  if (data === undefined) throw new Error(`internal: tensor ${t.dtype}${showShape(t.shape)} has no buffer`);
+  if (data === undefined) {
+    if (wasDonated(t)) {
+      throw new PuregradError('jit', `this ${t.dtype}${showShape(t.shape)} tensor was donated to a jitted call (donateArgnums), ` +
+        'and its buffer now holds one of that call\'s results; use the results instead, or leave the argument out of donateArgnums');
+    }
+    throw new Error(`internal: tensor ${t.dtype}${showShape(t.shape)} has no buffer`);
+  }
   return data;
+}
+
+/**
+ * Give up a concrete tensor's buffer to a jitted call that writes a result
+ * into it: from now on reading the tensor is an error saying so. Only
+ * `compile` calls this, for arguments the caller listed in `donateArgnums`.
+ * @internal
+ */
+export function donate(t: Tensor): void {
+  dropStorage(t);
 }
 
 /** Wrap a freshly allocated buffer that no one else holds. @internal */

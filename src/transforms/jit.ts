@@ -19,6 +19,11 @@
  * `evalProgram`, binding each equation at that transformation's level, so
  * `jit` composes with everything. A program that captured a traced value of an
  * enclosing transformation is used once and not cached.
+ *
+ * Arguments listed in `donateArgnums` lend their tensors' buffers to the
+ * results (`compile.ts`, `plan.ts`): the donated tensors are unreadable after
+ * the call, as JAX deletes donated arrays. Under another transformation
+ * nothing is donated.
  */
 
 import type { Program } from '../ir/program.ts';
@@ -63,7 +68,8 @@ export type Jitted<A extends readonly unknown[], R> = ((...args: A) => R) & {
  * Compile `f`: trace once per signature, then run the optimized program.
  * Numbers are traced (a new value does not retrace); `options.staticArgnums`
  * lists arguments fixed by value instead, and `options.staticArgnames` keys
- * of a trailing plain-object argument (see `JitOptions`).
+ * of a trailing plain-object argument; `options.donateArgnums` lists
+ * arguments whose buffers the results may take (see `JitOptions`).
  * @example
  * const f = jit((x: Tensor, lr: number) => sum(mul(x, lr)))
  * f(tensor([1, 2]), 0.5) // => 1.5
@@ -75,6 +81,7 @@ export type Jitted<A extends readonly unknown[], R> = ((...args: A) => R) & {
 export function jit<A extends readonly unknown[], R>(f: (...args: A) => R, options?: JitOptions): Jitted<A, R> {
   checkFunction('jit', f);
   const statics = jitOptions(options);
+  const donating = statics.donate.size > 0;
   /** Most recently used first; `cache[0]` is the last signature that ran. */
   const cache: Entry[] = [];
   let traces = 0;
@@ -119,7 +126,7 @@ export function jit<A extends readonly unknown[], R>(f: (...args: A) => R, optio
     // Under debugNans the function runs op by op, so the op that makes a NaN is the one reported.
     if (debugNansOn()) return f(...args);
     const [entry, inputs] = probe(args);
-    return runEntry(entry, inputs) as R;
+    return runEntry(entry, inputs, donating ? donatedTensors(args, statics.donate) : undefined) as R;
   };
 
   const lower = (...args: A): Lowered<A, R> => {
@@ -131,7 +138,8 @@ export function jit<A extends readonly unknown[], R>(f: (...args: A) => R, optio
         throw new PuregradError('jit.lower', `${changes.slice(0, 3).join('; ') || 'the arguments differ'} from the signature ` +
           'this function was lowered for; a lowered function runs only that one: call the jitted function itself to trace others');
       }
-      return debugNansOn() ? f(...later) : (runEntry(entry, inputs) as R);
+      if (debugNansOn()) return f(...later);
+      return runEntry(entry, inputs, donating ? donatedTensors(later, statics.donate) : undefined) as R;
     };
     return Object.assign(lowered, { program: entry.program });
   };
@@ -143,8 +151,32 @@ export function jit<A extends readonly unknown[], R>(f: (...args: A) => R, optio
   });
 }
 
-/** Run an entry on the inputs `matches` collected: numbers become float64 scalars, outputs go back into their tree. */
-function runEntry(entry: Entry, raw: readonly unknown[]): unknown {
+/**
+ * The concrete tensors in the donated arguments (`donateArgnums`); tracers of
+ * an enclosing transformation are not donated. The arguments already matched
+ * a signature, so they are finite trees of arrays and plain objects.
+ */
+function donatedTensors(args: readonly unknown[], positions: ReadonlySet<number>): Set<Tensor> {
+  const out = new Set<Tensor>();
+  const walk = (x: unknown): void => {
+    if (x instanceof Tensor) {
+      if (!(x instanceof Tracer)) out.add(x);
+    } else if (Array.isArray(x)) {
+      for (const e of x) walk(e);
+    } else if (typeof x === 'object' && x !== null) {
+      for (const v of Object.values(x)) walk(v);
+    }
+  };
+  for (const n of positions) if (n < args.length) walk(args[n]);
+  return out;
+}
+
+/**
+ * Run an entry on the inputs `matches` collected: numbers become float64
+ * scalars, outputs go back into their tree. `donated` tensors may give their
+ * buffers to the results (see `Compiled`).
+ */
+function runEntry(entry: Entry, raw: readonly unknown[], donated?: ReadonlySet<Tensor>): unknown {
   let concrete = true;
   const inputs = new Array<Tensor>(raw.length);
   for (let i = 0; i < raw.length; i++) {
@@ -158,7 +190,7 @@ function runEntry(entry: Entry, raw: readonly unknown[]): unknown {
       inputs[i] = x as Tensor;
     }
   }
-  const outs = concrete && entry.compiled !== undefined ? entry.compiled(inputs) : evalProgram(entry.program, inputs);
+  const outs = concrete && entry.compiled !== undefined ? entry.compiled(inputs, donated) : evalProgram(entry.program, inputs);
   const leaves = entry.outLeaves;
   if (entry.outDef.kind === 'leaf') return leafValue(leaves[0]!, outs, raw);
   return unflatten(entry.outDef as TreeDef, leaves.map((o) => leafValue(o, outs, raw)));
