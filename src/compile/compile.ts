@@ -14,16 +14,18 @@ import type { Program } from '../ir/program.ts';
 import { Literal, Var } from '../ir/program.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import type { Storage } from '../tensor/dtype.ts';
-import { donate, fromStorage, storageOf } from '../tensor/tensor.ts';
+import { donate, fromStorage, holdsSharedBuffer, markShared, storageOf } from '../tensor/tensor.ts';
 import { planProgram } from './plan.ts';
 import type { Plan } from './plan.ts';
 
 /**
  * The compiled function. `donated` lists argument tensors whose buffers it may
- * take for its results (`jit`'s `donateArgnums`): each that is an argument
- * exactly once, is not one of the program's consts and is not itself handed
- * back as a result gives up its buffer (`donate`), whether or not a result
- * was written into it, so that the caller's view does not depend on the plan.
+ * take for its results (`jit`'s `donateArgnums`). A donated tensor gives up
+ * its buffer (`donate`), whether or not a result was written into it, so
+ * that the caller's view does not depend on the plan — unless the buffer may
+ * be another tensor's too: one that another argument also holds, a view's
+ * or a const's (`markShared`), or one that a result shows (the argument
+ * itself, or a view of it, handed back). Those are left alone.
  */
 export type Compiled = ((args: readonly Tensor[], donated?: ReadonlySet<Tensor>) => Tensor[]) & {
   /** The plan the function runs; print it with `toString()`. */
@@ -43,20 +45,26 @@ export function compile(program: Program): Compiled {
     return c === undefined ? undefined : () => c.value;
   });
   const avals = program.outputs.map((o) => o?.aval);
-  const returned = new Set(program.outputs.flatMap((o) => (o instanceof Var ? [program.inputs.indexOf(o)] : [])));
-  const consts = new Set(program.consts.map((c) => c.value));
+  // Buffers the plan reads as they are may be handed back inside results: never donate them.
+  for (const c of program.consts) markShared(storageOf(c.value));
+  for (const e of program.eqns) for (const a of e.inputs) if (a instanceof Literal) markShared(storageOf(a.value));
+  // Input positions whose buffer a result shows (the input itself or a view of it): not donated.
+  const shown = new Set(plan.outputBuffers.flatMap((b) => (b === null ? [] : [plan.inputBuffers.indexOf(b)])).filter((k) => k >= 0));
+  // Results whose buffer is not a fresh one of their own: an input's, a const's, a literal's, or another result's.
+  const sharing = plan.outputBuffers.map((b, i) => b !== null && (plan.buffers[b]!.kind !== 'output' || plan.outputBuffers.indexOf(b) !== i || plan.outputBuffers.lastIndexOf(b) !== i));
   /** Per input position, whether its tensor gives up its buffer; undefined when none does. */
-  const donatedInputs = (args: readonly Tensor[], donated: ReadonlySet<Tensor>): boolean[] | undefined => {
+  const donatedInputs = (args: readonly Tensor[], storages: readonly Storage[], donated: ReadonlySet<Tensor>): boolean[] | undefined => {
     let flags: boolean[] | undefined;
     args.forEach((t, k) => {
-      if (!donated.has(t) || returned.has(k) || consts.has(t) || args.indexOf(t) !== args.lastIndexOf(t)) return;
+      if (!donated.has(t) || shown.has(k) || holdsSharedBuffer(t)) return;
+      if (storages.indexOf(storages[k]!) !== k || storages.lastIndexOf(storages[k]!) !== k) return;
       (flags ??= new Array<boolean>(args.length).fill(false))[k] = true;
     });
     return flags;
   };
   const run = (args: readonly Tensor[], donated?: ReadonlySet<Tensor>): Tensor[] => {
     const storages = args.map(storageOf);
-    const flags = donated === undefined || donated.size === 0 ? undefined : donatedInputs(args, donated);
+    const flags = donated === undefined || donated.size === 0 ? undefined : donatedInputs(args, storages, donated);
     let outs: Storage[];
     try {
       outs = plan.run(storages, flags);
@@ -67,6 +75,7 @@ export function compile(program: Program): Compiled {
       const through = passThrough[i];
       if (through !== undefined) return through(args);
       const a = avals[i]!;
+      if (sharing[i]) markShared(s);
       return fromStorage(a.shape, a.dtype, s);
     });
   };

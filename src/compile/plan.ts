@@ -259,18 +259,20 @@ export function planProgram(program: Program): Plan {
     outScratch: new Array<Storage>(s.outs.length),
   }));
   const planViews = views.map((v) => ({ name: v.name, params: v.params, buffer: v.cls, aval: v.aval, at: v.at }));
-  const donors = donorsOf(avals, lowered, inputBuffers, outputClass, lastRead);
+  const shown = new Set(outputClasses.filter((c): c is number => c !== null));
+  const donors = donorsOf(avals, lowered, inputBuffers, outputClass, shown, lastRead);
   return new Plan(buffers, steps, planViews, inputBuffers, outputClasses, donors);
 }
 
 /**
  * For each output buffer, the input positions whose buffer it may be written
- * into when donated: same dtype and size, the input not itself an output (or
- * viewed as one), and every read of it over by the time the output is written
- * (see the header).
+ * into when donated: same dtype and size, the input's buffer not shown by
+ * any output (the input itself or a view of it), and every read of it over by
+ * the time the output is written (see the header).
  */
 function donorsOf(
-  avals: readonly Aval[], lowered: readonly Lowered[], inputBuffers: readonly number[], outputClass: ReadonlySet<number>, lastRead: readonly number[],
+  avals: readonly Aval[], lowered: readonly Lowered[], inputBuffers: readonly number[], outputClass: ReadonlySet<number>,
+  shown: ReadonlySet<number>, lastRead: readonly number[],
 ): number[][] {
   const donors: number[][] = [];
   lowered.forEach((step, w) => {
@@ -279,7 +281,7 @@ function donorsOf(
       const aval = avals[c]!;
       donors[c] = inputBuffers.flatMap((b, k) => {
         const input = avals[b]!;
-        if (outputClass.has(b) || input.dtype !== aval.dtype || sizeOf(input.shape) !== sizeOf(aval.shape)) return [];
+        if (shown.has(b) || input.dtype !== aval.dtype || sizeOf(input.shape) !== sizeOf(aval.shape)) return [];
         const last = lastRead[b] ?? -1;
         return last < w || (last === w && step.inPlace === true) ? [k] : [];
       });

@@ -19,7 +19,7 @@ import type { DType, Storage } from '../tensor/dtype.ts';
 import { allocate } from '../tensor/dtype.ts';
 import { sizeOf } from '../tensor/shape.ts';
 import type { Tensor } from '../tensor/tensor.ts';
-import { fromStorage, storageOf } from '../tensor/tensor.ts';
+import { fromStorage, markShared, storageOf } from '../tensor/tensor.ts';
 import type { Alias, Aval, Lowered, Lowering, Primitive } from './primitive.ts';
 
 export type { Alias, Kernel, Lowered, Lowering } from './primitive.ts';
@@ -60,7 +60,9 @@ export function evalLowered(prim: Primitive, inputs: readonly Tensor[], params: 
 export function runLowered(lowered: Lowered, inputs: readonly Tensor[], outAvals: readonly Aval[]): Tensor[] {
   if (isAlias(lowered)) {
     const a = outAvals[0]!;
-    return [fromStorage(a.shape, a.dtype, storageOf(inputs[lowered.alias]!))];
+    const shared = storageOf(inputs[lowered.alias]!);
+    markShared(shared);
+    return [fromStorage(a.shape, a.dtype, shared)];
   }
   const outs = outAvals.map(bufferFor);
   lowered(inputs.map(storageOf), outs);

@@ -25,6 +25,15 @@ let readStorage: (t: Tensor) => Storage | undefined;
 let dropStorage: (t: Tensor) => void;
 let wasDonated: (t: Tensor) => boolean;
 
+/**
+ * Buffers that more than one tensor may hold: a view's (eager `reshape`
+ * shares its input's buffer), a compiled program's consts and literals, a
+ * compiled result that is an input's or a const's buffer. Such a buffer is
+ * never donated (`donate`): writing it would change a tensor the caller did
+ * not donate.
+ */
+const sharedBuffers = new WeakSet<Storage>();
+
 /** Passed by this module's own constructors: the buffer is fresh and owned by the new tensor. */
 const OWNED: unique symbol = Symbol('owned');
 
@@ -200,7 +209,7 @@ export function storageOf(t: Tensor): Storage {
   if (data === undefined) {
     if (wasDonated(t)) {
       throw new PuregradError('jit', `this ${t.dtype}${showShape(t.shape)} tensor was donated to a jitted call (donateArgnums), ` +
-        'and its buffer now holds one of that call\'s results; use the results instead, or leave the argument out of donateArgnums');
+        'which may have written one of its results into the buffer; use the results instead, or leave the argument out of donateArgnums');
     }
     throw new Error(`internal: tensor ${t.dtype}${showShape(t.shape)} has no buffer`);
   }
@@ -216,6 +225,17 @@ export function storageOf(t: Tensor): Storage {
 export function donate(t: Tensor): void {
   dropStorage(t);
 }
+
+/** Record that `data` is, or may come to be, the buffer of more than one tensor. @internal */
+export function markShared(data: Storage): void {
+  sharedBuffers.add(data);
+}
+
+/** Whether `t`'s buffer may be held by another tensor too (see `markShared`); such a tensor is not donated. @internal */
+export const holdsSharedBuffer = (t: Tensor): boolean => {
+  const data = readStorage(t);
+  return data === undefined || sharedBuffers.has(data);
+};
 
 /** Wrap a freshly allocated buffer that no one else holds. @internal */
 export const fromStorage = (shape: Shape, dtype: DType, data: Storage): Tensor => new Tensor(shape, dtype, data, OWNED);

@@ -90,6 +90,9 @@ const stack: MainTrace[] = [new MainTrace(0, (m) => new EvalTrace(m))];
 /** The innermost staging trace on the stack, if any (the dynamic trace). */
 let dynamic: MainTrace | undefined;
 
+/** Whether any transformation is running (tracing, differentiating, batching): the stack holds more than plain evaluation. */
+export const transforming = (): boolean => stack.length > 1;
+
 /** Run `fn` with a new transformation on top of the stack, popping it afterwards whatever happens. */
 export function withMain<T>(makeTrace: (main: MainTrace) => Trace, fn: (main: MainTrace) => T): T {
   const main = new MainTrace(stack.length, makeTrace);

@@ -38,8 +38,10 @@ export interface JitOptions {
    * can no longer be read (reading one is an error saying it was donated).
    * For a training step that returns new parameters, donating the old ones
    * saves allocating (and first touching) a new buffer for each on every step.
-   * A tensor that the call also receives undonated, or that the function
-   * closes over, is left alone.
+   * A buffer another tensor may show is left alone, its tensor readable: one
+   * another argument also holds, a view's (an eager `reshape` shares its
+   * input's buffer), a constant's, or one a result shows. Inside another
+   * transformation nothing is donated.
    * @example
    * const step = jit((w: Tensor, g: Tensor) => sub(w, mul(g, 0.1)), { donateArgnums: [0] })
    * const w = tensor([1, 2])

@@ -23,7 +23,7 @@
  * Arguments listed in `donateArgnums` lend their tensors' buffers to the
  * results (`compile.ts`, `plan.ts`): the donated tensors are unreadable after
  * the call, as JAX deletes donated arrays. Under another transformation
- * nothing is donated.
+ * (an enclosing jit's trace included) nothing is donated.
  */
 
 import type { Program } from '../ir/program.ts';
@@ -32,7 +32,7 @@ import { checkFunction, PuregradError } from '../tensor/errors.ts';
 import { filled, Tensor } from '../tensor/tensor.ts';
 import type { TreeDef } from '../tree/tree.ts';
 import { unflatten } from '../tree/tree.ts';
-import { Tracer } from '../trace/core.ts';
+import { Tracer, transforming } from '../trace/core.ts';
 import { evalProgram } from './eval.ts';
 import type { JitOptions } from './jit-options.ts';
 import { jitOptions } from './jit-options.ts';
@@ -156,7 +156,15 @@ export function jit<A extends readonly unknown[], R>(f: (...args: A) => R, optio
  * an enclosing transformation are not donated. The arguments already matched
  * a signature, so they are finite trees of arrays and plain objects.
  */
-function donatedTensors(args: readonly unknown[], positions: ReadonlySet<number>): Set<Tensor> {
+function donatedTensors(args: readonly unknown[], positions: ReadonlySet<number>): Set<Tensor> | undefined {
+  for (const n of positions) {
+    if (n >= args.length) {
+      const passed = `${args.length} argument${args.length === 1 ? '' : 's'}`;
+      throw new PuregradError('jit', `donateArgnums lists argument ${n} but the call passed ${passed}`);
+    }
+  }
+  // Inside another transformation (an enclosing jit's trace, grad, vmap) nothing is donated, as in JAX.
+  if (transforming()) return undefined;
   const out = new Set<Tensor>();
   const walk = (x: unknown): void => {
     if (x instanceof Tensor) {
@@ -167,7 +175,7 @@ function donatedTensors(args: readonly unknown[], positions: ReadonlySet<number>
       for (const v of Object.values(x)) walk(v);
     }
   };
-  for (const n of positions) if (n < args.length) walk(args[n]);
+  for (const n of positions) walk(args[n]);
   return out;
 }
 
