@@ -7,6 +7,7 @@
  */
 
 import { describe, it, expect } from 'vitest';
+import { uniforms } from './support.ts';
 import fc from 'fast-check';
 import type { Storage } from '../src/tensor/dtype.ts';
 import type { Shape } from '../src/tensor/shape.ts';
@@ -251,9 +252,8 @@ describe('reductions', () => {
     });
     fc.assert(
       fc.property(arb, ({ rows, n, seed, wide }) => {
-        let state = seed | 1;
-        const next = () => ((state = Math.imul(state ^ (state >>> 15), 2246822519) ^ (state << 7)) >>> 0) / 2 ** 32;
-        const values = Array.from({ length: rows * n }, () => (next() - 0.5) * 2 ** Math.floor(next() * 30 - 15));
+        const next = uniforms(seed); // in [-1, 1)
+        const values = Array.from({ length: rows * n }, () => next() * 2 ** Math.floor(next() * 15));
         const x = wide ? Float64Array.from(values) : Float32Array.from(values);
         const want = new Float64Array(n);
         for (let r = 0; r < rows; r++) for (let j = 0; j < n; j++) want[j]! += x[r * n + j]!;

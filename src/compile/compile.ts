@@ -48,15 +48,13 @@ export function compile(program: Program): Compiled {
   // Buffers the plan reads as they are may be handed back inside results: never donate them.
   for (const c of program.consts) markShared(storageOf(c.value));
   for (const e of program.eqns) for (const a of e.inputs) if (a instanceof Literal) markShared(storageOf(a.value));
-  // Input positions whose buffer a result shows (the input itself or a view of it): not donated.
-  const shown = new Set(plan.outputBuffers.flatMap((b) => (b === null ? [] : [plan.inputBuffers.indexOf(b)])).filter((k) => k >= 0));
   // Results whose buffer is not a fresh one of their own: an input's, a const's, a literal's, or another result's.
   const sharing = plan.outputBuffers.map((b, i) => b !== null && (plan.buffers[b]!.kind !== 'output' || plan.outputBuffers.indexOf(b) !== i || plan.outputBuffers.lastIndexOf(b) !== i));
   /** Per input position, whether its tensor gives up its buffer; undefined when none does. */
   const donatedInputs = (args: readonly Tensor[], storages: readonly Storage[], donated: ReadonlySet<Tensor>): boolean[] | undefined => {
     let flags: boolean[] | undefined;
     args.forEach((t, k) => {
-      if (!donated.has(t) || shown.has(k) || holdsSharedBuffer(t)) return;
+      if (!donated.has(t) || plan.shownInputs.has(k) || holdsSharedBuffer(t)) return;
       if (storages.indexOf(storages[k]!) !== k || storages.lastIndexOf(storages[k]!) !== k) return;
       (flags ??= new Array<boolean>(args.length).fill(false))[k] = true;
     });

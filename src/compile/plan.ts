@@ -60,6 +60,8 @@ export class Plan implements PlanLayout {
     readonly outputBuffers: readonly (number | null)[],
     /** Per buffer: the input positions whose buffer it may be written into when they are donated (output buffers only). */
     readonly donors: readonly (readonly number[])[] = [],
+    /** Input positions whose buffer an output shows (the input itself, or a view of it): never donated. */
+    readonly shownInputs: ReadonlySet<number> = new Set(),
   ) {
     this.template = buffers.map((b) => b.fixed);
     this.freshOutputs = buffers.flatMap((b, i) => (b.kind === 'output' ? [i] : []));
@@ -75,7 +77,8 @@ export class Plan implements PlanLayout {
     const env = this.begin(args);
     let taken: boolean[] | undefined;
     for (const i of this.freshOutputs) {
-      const k = donated === undefined ? undefined : this.donors[i]?.find((d) => donated[d] && !taken?.[d]);
+      let k: number | undefined;
+      if (donated !== undefined) for (const d of this.donors[i] ?? []) if (donated[d] && !taken?.[d]) { k = d; break; }
       if (k === undefined) {
         env[i] = bufferFor(this.buffers[i]!.aval);
       } else {
@@ -259,9 +262,9 @@ export function planProgram(program: Program): Plan {
     outScratch: new Array<Storage>(s.outs.length),
   }));
   const planViews = views.map((v) => ({ name: v.name, params: v.params, buffer: v.cls, aval: v.aval, at: v.at }));
-  const shown = new Set(outputClasses.filter((c): c is number => c !== null));
-  const donors = donorsOf(avals, lowered, inputBuffers, outputClass, shown, lastRead);
-  return new Plan(buffers, steps, planViews, inputBuffers, outputClasses, donors);
+  const shownInputs = new Set(inputBuffers.flatMap((b, k) => (outputClasses.includes(b) ? [k] : [])));
+  const donors = donorsOf(avals, lowered, inputBuffers, outputClass, shownInputs, lastRead);
+  return new Plan(buffers, steps, planViews, inputBuffers, outputClasses, donors, shownInputs);
 }
 
 /**
@@ -272,7 +275,7 @@ export function planProgram(program: Program): Plan {
  */
 function donorsOf(
   avals: readonly Aval[], lowered: readonly Lowered[], inputBuffers: readonly number[], outputClass: ReadonlySet<number>,
-  shown: ReadonlySet<number>, lastRead: readonly number[],
+  shownInputs: ReadonlySet<number>, lastRead: readonly number[],
 ): number[][] {
   const donors: number[][] = [];
   lowered.forEach((step, w) => {
@@ -281,7 +284,7 @@ function donorsOf(
       const aval = avals[c]!;
       donors[c] = inputBuffers.flatMap((b, k) => {
         const input = avals[b]!;
-        if (shown.has(b) || input.dtype !== aval.dtype || sizeOf(input.shape) !== sizeOf(aval.shape)) return [];
+        if (shownInputs.has(k) || input.dtype !== aval.dtype || sizeOf(input.shape) !== sizeOf(aval.shape)) return [];
         const last = lastRead[b] ?? -1;
         return last < w || (last === w && step.inPlace === true) ? [k] : [];
       });
