@@ -11,7 +11,7 @@ import { tensorOf } from '../laws/arbitraries.ts';
 import type { Tensor } from '../src/index.ts';
 import {
   add, cond, cos, customJvp, customVjp, grad, greater, jit, jvp, log, logsumexp, matmul, maximum, minimum, mul, neg, nn, reshape, scalar,
-  scan, sin, slice, sum, tanh, tensor, vmap, where, zeros,
+  ones, scan, sin, slice, sum, tanh, tensor, vmap, where, zeros,
 } from '../src/index.ts';
 
 const f64 = (data: number[] | number[][]) => tensor(data, { dtype: 'float64' });
@@ -138,6 +138,29 @@ describe('custom rules', () => {
     closeArrays(vmap(grad((v: Tensor) => cube(v)))(x), f64([3, 12]));
     closeArrays(jvp(cube, [x], [f64([1, 1])])[1], f64([3, 12]));
     closeArrays(grad(grad((v: Tensor) => cube(v)))(scalar(2, 'float64')), scalar(12));
+  });
+
+  it('outside every transformation a custom-rule function is its own function: the same bits as compiled, its rules untouched', () => {
+    let ruleCalls = 0;
+    const counted = <T>(r: T): T => {
+      ruleCalls += 1;
+      return r;
+    };
+    const f = (x: Tensor) => nn.softplus(mul(x, sin(x)));
+    const viaJvp = customJvp(f, ([x]: [Tensor], [t]: [Tensor]) => counted([f(x), mul(t, 2)] as [Tensor, Tensor]));
+    const viaVjp = customVjp(f, (x: Tensor) => counted([f(x), x] as const), (_x: Tensor, g: Tensor) => [g] as [Tensor]);
+    const x = tensor([-3, -0.5, 0, 0.25, 7]);
+    const fns = [viaJvp, viaVjp, nn.sigmoid, nn.softplus, (v: Tensor) => logsumexp(v)];
+    const eager = fns.map((g) => Array.from(g(x).toTypedArray()));
+    expect(ruleCalls).toBe(0);
+    // Traced (here by jit), the call binds the custom-rule primitive, whose plan runs f's equations: the same bits.
+    expect(fns.map((g) => Array.from(jit(g)(x).toTypedArray()))).toEqual(eager);
+    // Under differentiation the rules are what differentiates.
+    closeArrays(grad((v: Tensor) => sum(viaJvp(v)))(x), mul(ones([5]), 2));
+    closeArrays(grad((v: Tensor) => sum(viaVjp(v)))(x), ones([5]));
+    // Arguments and results are still checked.
+    expect(() => viaJvp(3 as unknown as Tensor)).toThrow(/customJvp/);
+    expect(() => customVjp(() => 1 as unknown as Tensor, (x: Tensor) => [x, x] as const, (_r: Tensor, g: Tensor) => [g] as [Tensor])(x)).toThrow(/customVjp/);
   });
 
   it('customVjp: the backward pass is the user\'s, under grad, jit and vmap; forward mode is a clear error', () => {

@@ -13,7 +13,7 @@ import type { Primitive } from '../src/ir/primitive.ts';
 import { evalLowered } from '../src/ir/lowering.ts';
 import { binaryLowering } from '../src/primitives/lowerings.ts';
 import { Add, Broadcast, Cast, ReduceSum, Select } from '../src/primitives/linear.ts';
-import { EAGER_CACHE_MAX_ELEMENTS, EAGER_CACHE_SIZE, eagerCacheInfo, evalEager } from '../src/trace/eager.ts';
+import { EAGER_CACHE_MAX_ELEMENTS, EAGER_CACHE_SIZE, eagerCacheInfo, evalEager, sameParams } from '../src/trace/eager.ts';
 
 const run = <P extends object>(prim: Primitive<P>, xs: readonly Tensor[], params: NoInfer<P>): Tensor[] =>
   evalEager(prim, xs, params, prim.abstractEval(xs, params));
@@ -65,6 +65,38 @@ describe('the eager kernel cache', () => {
     expect(signs(-0)).toEqual([true, true]);
     expect(signs('-0')).toEqual([true, true]);
     expect(signs(0)).toEqual([false, false]);
+  });
+
+  it('tells params apart that hash alike or nearly: a value and a list of it, an extra key, key order', () => {
+    // The kernel bakes in a text of its params, so a wrong hit shows in the result.
+    const show: Primitive<Record<string, unknown>> = {
+      ...(Add as Primitive),
+      name: 'showParams',
+      abstractEval: () => [{ shape: [1], dtype: 'float64' }],
+      lower: (_a, params) => {
+        const text = JSON.stringify(Object.entries(params).map(([k, v]) => [k, Array.isArray(v) ? ['list', ...v] : v === undefined ? 'undef' : v]));
+        return (_ins, [o]) => void o!.fill(text.length * 1000 + [...text].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 997, 0));
+      },
+    };
+    const value = (params: Record<string, unknown>) => run(show, [], params)[0]!.item();
+    const cases: Record<string, unknown>[] = [{ a: 2 }, { a: [2] }, { a: 2, b: undefined }, { a: [2, 3] }, { a: [3, 2] }, { b: 2 }, { a: 2, b: 3 }, { a: '2' }, { a: true }, { a: null }];
+    const first = cases.map(value);
+    // A second pass runs the cached kernels: each gives what its own params gave, whatever ran in between.
+    expect(cases.map(value)).toEqual(first);
+    expect(new Set(first).size).toBe(cases.length);
+  });
+
+  it('compares params on every hit, so a hash collision can never pick the wrong kernel', () => {
+    const differ: [object, object][] = [
+      [{ a: 2 }, { a: [2] }], [{ a: 2 }, { a: 2, b: undefined }], [{ a: [2, 3] }, { a: [3, 2] }], [{ a: 2 }, { b: 2 }],
+      [{ a: 0 }, { a: -0 }], [{ a: -0 }, { a: '-0' }], [{ a: 1 }, { a: true }], [{ a: null }, { a: undefined }], [{ a: [1] }, { a: [1, 1] }],
+    ];
+    for (const [x, y] of differ) {
+      expect(sameParams(x, y)).toBe(false);
+      expect(sameParams(y, x)).toBe(false);
+    }
+    expect(sameParams({ a: 2, b: [1, -0] }, { b: [1, -0], a: 2 })).toBe(true);
+    expect(sameParams({}, {})).toBe(true);
   });
 
   it('never hands one primitive the kernel of another with the same name', () => {

@@ -9,7 +9,10 @@
  * The rules are traced too, when the function is called, into closed
  * programs: whatever they capture becomes an operand of the equation, so an
  * equation differentiated later (under `grad(jit(f))`, in a `scan` body) never
- * holds a tracer whose transformation has ended.
+ * holds a tracer whose transformation has ended. Called outside every
+ * transformation, the function just runs `f`: no rule could be consulted,
+ * and tracing and planning `f` on every eager call cost ~50× the ops.
+ * (Under `jit` the equation's plan runs `f`'s equations, so the bits agree.)
  *
  * - `customJvp`: the rule gives the output tangent; it must be linear in the
  *   tangents (written with ops), so reverse mode is its transpose, and it
@@ -34,7 +37,7 @@ import { shapeEq, showShape } from '../tensor/shape.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import type { TreeDef } from '../tree/tree.ts';
 import { unflatten } from '../tree/tree.ts';
-import { bindMulti } from '../trace/core.ts';
+import { bindMulti, transforming } from '../trace/core.ts';
 import { jvpFlat } from '../transforms/ad.ts';
 import { tensorLeaves } from '../transforms/api.ts';
 import type { Closed } from '../transforms/closed.ts';
@@ -211,6 +214,20 @@ export const CustomVjpBackward: Primitive<CustomVjpBackwardParams> = {
 
 // ---------------------------------------------------------------- user API
 
+/**
+ * `f` applied as it is, when no transformation is active: the rule would
+ * never be consulted, and `f`'s own equations give the same bits as the plan
+ * of its traced program (jit ≡ eager), without tracing `f` and the rules and
+ * planning the program on every call. The arguments and the result are
+ * checked as the traced path checks them.
+ */
+function applyPlain<A extends readonly unknown[], R>(op: string, f: (...args: A) => R, args: A): R {
+  tensorLeaves(op, args);
+  const out = f(...args);
+  tensorLeaves(op, out, "the function's result");
+  return out;
+}
+
 function flatFunction<A extends readonly unknown[], R>(op: string, f: (...args: A) => R, args: A) {
   const [leaves, inDef] = tensorLeaves(op, args);
   let outDef: TreeDef | undefined;
@@ -234,6 +251,7 @@ export function customJvp<A extends readonly unknown[], R>(
   jvpRule: (primals: A, tangents: A) => readonly [R, R],
 ): (...args: A) => R {
   return (...args: A) => {
+    if (!transforming()) return applyPlain('customJvp', f, args);
     const { leaves, inDef, outDef, closed } = flatFunction('customJvp', f, args);
     const n = leaves.length;
     const want = outAvals(closed.program);
@@ -268,6 +286,7 @@ export function customVjp<A extends readonly unknown[], R, Res>(
   bwd: (residuals: Res, cotangent: R) => readonly [...A],
 ): (...args: A) => R {
   return (...args: A) => {
+    if (!transforming()) return applyPlain('customVjp', f, args);
     const { leaves, inDef, outDef, closed } = flatFunction('customVjp', f, args);
     const want = outAvals(closed.program);
     let resDef: TreeDef | undefined;

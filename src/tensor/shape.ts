@@ -7,7 +7,11 @@ import { PuregradError } from './errors.ts';
 
 export type Shape = readonly number[];
 
-export const sizeOf = (shape: Shape): number => shape.reduce((a, b) => a * b, 1);
+export function sizeOf(shape: Shape): number {
+  let n = 1;
+  for (let i = 0; i < shape.length; i++) n *= shape[i]!;
+  return n;
+}
 
 /** The most elements a tensor may have: typed arrays and the kernels' indices are limited to 2³¹ − 1. */
 export const MAX_SIZE = 2 ** 31 - 1;
@@ -39,9 +43,12 @@ export function stridesOf(shape: Shape): number[] {
 
 /** The broadcast of several shapes, or `undefined` if they are incompatible. */
 export function broadcastShapes(...shapes: Shape[]): number[] | undefined {
-  const rank = Math.max(0, ...shapes.map((s) => s.length));
-  const out = new Array<number>(rank).fill(1);
-  for (const s of shapes) {
+  let rank = 0;
+  for (let k = 0; k < shapes.length; k++) rank = Math.max(rank, shapes[k]!.length);
+  const out: number[] = [];
+  for (let i = 0; i < rank; i++) out.push(1);
+  for (let k = 0; k < shapes.length; k++) {
+    const s = shapes[k]!;
     const offset = rank - s.length;
     for (let i = 0; i < s.length; i++) {
       const d = s[i]!;

@@ -69,7 +69,8 @@ export class Tensor {
    * @internal
    */
   constructor(shape: Shape, dtype: DType, data?: Storage, owned?: typeof OWNED) {
-    this.shape = Object.freeze([...shape]);
+    // A frozen shape (another tensor's, or an aval's) is shared; any other is copied, so that the caller keeps no handle on it.
+    this.shape = Object.isFrozen(shape) ? shape : Object.freeze(shape.slice());
     this.dtype = dtype;
     if (new.target === Tensor && data === undefined) {
       throw new PuregradError('Tensor', 'a concrete tensor needs its data; build tensors with tensor(...), zeros(...) and friends');

@@ -161,7 +161,11 @@ const frozenCopy = (v: unknown): unknown => {
   if (Array.isArray(v)) return Object.freeze(v.map(frozenCopy));
   if (!isPlain(v)) return v;
   const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) Object.defineProperty(out, k, { value: frozenCopy(x), enumerable: true });
+  for (const k of Object.keys(v)) {
+    // Assignment would set the prototype for a key named __proto__; define that one.
+    if (k === '__proto__') Object.defineProperty(out, k, { value: frozenCopy(v[k]), enumerable: true });
+    else out[k] = frozenCopy(v[k]);
+  }
   return Object.freeze(out);
 };
 
@@ -170,7 +174,13 @@ const frozenCopy = (v: unknown): unknown => {
  * along (`reshape(x, shape)` passes `shape`); the copy means that changing the
  * array after the call cannot change the recorded program or its gradient.
  */
-const ownParams = <P extends object>(params: P): P => (deepFrozen(params) ? params : (frozenCopy(params) as P));
+function ownParams<P extends object>(params: P): P {
+  // Most ops have no params: they all share one frozen empty object.
+  for (const _ in params) return deepFrozen(params) ? params : (frozenCopy(params) as P);
+  return isPlain(params) ? (NO_PARAMS as P) : params;
+}
+
+const NO_PARAMS = Object.freeze({});
 
 /** Evaluate on concrete inputs; under `debugNans`, check the results. */
 function evaluate(prim: Primitive, inputs: readonly Tensor[], params: object, outs: readonly Aval[]): readonly Tensor[] {
