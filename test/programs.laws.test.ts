@@ -10,9 +10,12 @@ import { describe, it } from 'vitest';
 import { jvpMatchesFiniteDifferences, secondOrderMatchesFiniteDifferences, vjpIsAdjointOfJvp } from '../laws/ad.ts';
 import { seed } from '../laws/arbitraries.ts';
 import { assertLaw } from '../laws/harness.ts';
+import { fail, pass } from '../laws/numeric.ts';
 import type { Jit, RandomProgram } from '../laws/programs.ts';
 import { batchOf, jitMatchesEager, nonSmoothKinds, randomProgram, scalarized, stepKinds, programVmapMatchesLoop, withFn } from '../laws/programs.ts';
-import { jit as jitFn } from '../src/index.ts';
+import type { Tensor } from '../src/index.ts';
+import { grad, jit as jitFn } from '../src/index.ts';
+import { backwardCacheInfo, setCompiledBackward } from '../src/transforms/backward.ts';
 
 const jit: Jit = jitFn as unknown as Jit;
 
@@ -60,6 +63,28 @@ describe('random programs', () => {
 
   it('jit(f) ≡ evalProgram(makeProgram(f)) ≡ f, bit for bit', () => {
     assertLaw(programs, jitMatchesEager(jit), { numRuns: 200 });
+  });
+
+  it('an eager gradient whose backward pass runs compiled ≡ the op-by-op pass, bit for bit', () => {
+    let compiledRuns = 0;
+    assertLaw(fc.tuple(programs, seed()), ([p, s]) => {
+      const f = scalarized(p);
+      const gradAll = (xs: readonly Tensor[]) => grad(f, { argnums: xs.map((_, i) => i) })(...xs) as Tensor[];
+      const bits = (ts: readonly Tensor[]) => ts.map((t) => Array.from(t.toTypedArray(), (v) => (Object.is(v, -0) ? '-0' : String(v))));
+      const variants = batchOf(p, 2, s);
+      setCompiledBackward(false);
+      const expected = variants.map((xs) => bits(gradAll(xs)));
+      setCompiledBackward(true);
+      const before = backwardCacheInfo().runs;
+      // The first call sees the structure, the second compiles and runs it, the third (new values) reuses the plan.
+      const got = [bits(gradAll(variants[0]!)), bits(gradAll(variants[0]!)), bits(gradAll(variants[1]!))];
+      if (backwardCacheInfo().runs >= before + 2) compiledRuns += 1;
+      const want = [expected[0], expected[0], expected[1]];
+      const k = got.findIndex((g, i) => JSON.stringify(g) !== JSON.stringify(want[i]));
+      return k < 0 ? pass : fail(`call ${k + 1}: ${JSON.stringify(got[k])} but op by op ${JSON.stringify(want[k])}`);
+    }, { numRuns: 150 });
+    // Most random programs have plain params only: the law must have exercised the compiled path.
+    if (compiledRuns < 50) throw new Error(`only ${compiledRuns} of 150 programs ran a compiled backward pass`);
   });
 
   it('jit composes: vmap(jit(f)) ≡ stack(xs.map(jit(f)))', () => {

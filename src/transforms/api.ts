@@ -18,6 +18,7 @@ import { BuilderTrace, BuilderTracer } from '../trace/builder.ts';
 import { withMain } from '../trace/core.ts';
 import { jvpFlat, linearizeFlat } from './ad.ts';
 import { resolveArgnums } from './argnums.ts';
+import { compiledTranspose } from './backward.ts';
 import { transposeProgram } from './transpose.ts';
 
 /**
@@ -109,7 +110,7 @@ export function vjp<A extends readonly unknown[], R>(f: (...args: A) => R, ...pr
 }
 
 function inputCotangents(linear: Program, differentiable: readonly boolean[], xs: readonly Tensor[], cts: readonly (Tensor | null)[]): Tensor[] {
-  const inCts = transposeProgram(linear, cts);
+  const inCts = compiledTranspose(linear, cts) ?? transposeProgram(linear, cts);
   let k = 0;
   return xs.map((x, i) => (differentiable[i] ? inCts[k++] ?? zerosLike(x) : zerosLike(x)));
 }
