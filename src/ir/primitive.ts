@@ -84,6 +84,16 @@ export interface Primitive<P = any> {
 /** Any primitive record (the name the registry's laws use). */
 export type AnyPrimitive = Primitive;
 
+const primitiveIds = new WeakMap<Primitive, number>();
+let nextPrimitiveId = 1;
+
+/** A small number per primitive object, for cache keys: two primitives that share a name get two. */
+export function primitiveId(prim: Primitive): number {
+  let id = primitiveIds.get(prim);
+  if (id === undefined) primitiveIds.set(prim, (id = nextPrimitiveId++));
+  return id;
+}
+
 // ------------------------------------------------ single-result definitions
 
 /**

@@ -70,7 +70,7 @@ export class Tensor {
    */
   constructor(shape: Shape, dtype: DType, data?: Storage, owned?: typeof OWNED) {
     // A frozen shape (another tensor's, or an aval's) is shared; any other is copied, so that the caller keeps no handle on it.
-    this.shape = Object.isFrozen(shape) ? shape : Object.freeze(shape.slice());
+    this.shape = Object.isFrozen(shape) ? shape : Object.freeze([...shape]);
     this.dtype = dtype;
     if (new.target === Tensor && data === undefined) {
       throw new PuregradError('Tensor', 'a concrete tensor needs its data; build tensors with tensor(...), zeros(...) and friends');

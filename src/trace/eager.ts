@@ -30,6 +30,7 @@ import { fusedKernel } from '../compile/fuse.ts';
 import { evalLowered, runLowered, scalarOpOf } from '../ir/lowering.ts';
 import type { Lowered } from '../ir/lowering.ts';
 import type { Aval, Primitive } from '../ir/primitive.ts';
+import { primitiveId } from '../ir/primitive.ts';
 import { Var } from '../ir/program.ts';
 import { sizeOf } from '../tensor/shape.ts';
 import type { Tensor } from '../tensor/tensor.ts';
@@ -60,10 +61,6 @@ const buckets = new Map<number, Entry[]>();
 const ring: Entry[] = [];
 let hand = 0;
 
-/** A small number per primitive object, the start of its keys' hashes. */
-const primIds = new WeakMap<Primitive, number>();
-let nextPrimId = 1;
-
 const mix = (h: number, v: number): number => Math.imul(h ^ v, 0x9e3779b1) ^ (h >>> 15);
 
 /** The hash of a plain param value, or undefined when it is not a number, string, boolean, null, undefined or an array of those. */
@@ -90,9 +87,7 @@ function textHash(h: number, text: string): number {
 
 /** The hash of `prim` on inputs of these avals with these params, or undefined if the params are not plain data. */
 function hashOf(prim: Primitive, inputs: readonly Aval[], params: object): number | undefined {
-  let id = primIds.get(prim);
-  if (id === undefined) primIds.set(prim, (id = nextPrimId++));
-  let h: number | undefined = mix(0x2545f491, id);
+  let h: number | undefined = mix(0x2545f491, primitiveId(prim));
   for (const name in params) {
     const v = (params as Record<string, unknown>)[name];
     if (Array.isArray(v)) {

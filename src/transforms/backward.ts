@@ -25,7 +25,7 @@ import { optimize } from '../compile/optimize.ts';
 import type { Atom, Program } from '../ir/program.ts';
 import type { Var } from '../ir/program.ts';
 import { Literal, Program as ProgramClass } from '../ir/program.ts';
-import { UndefinedPrimal } from '../ir/primitive.ts';
+import { primitiveId, UndefinedPrimal } from '../ir/primitive.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { storageOf } from '../tensor/tensor.ts';
 import { transforming } from '../trace/core.ts';
@@ -136,9 +136,6 @@ function valueText(v: unknown): string | undefined {
   }
 }
 
-const primIds = new WeakMap<object, number>();
-let nextPrimId = 1;
-
 /**
  * Everything about `linear` and the cotangents but the consts' values: each
  * equation's primitive (by identity), params, operands and result types, the
@@ -166,9 +163,7 @@ function structureKey(linear: Program, cts: readonly (Tensor | null)[]): string 
   key += 'i';
   for (const v of linear.inputs) key += `${name(v)}:${type(v.aval)};`;
   for (const e of linear.eqns) {
-    let id = primIds.get(e.prim);
-    if (id === undefined) primIds.set(e.prim, (id = nextPrimId++));
-    key += `\n${e.prim.name}@${id}{`;
+    key += `\n${e.prim.name}@${primitiveId(e.prim)}{`;
     for (const p in e.params) {
       const t = valueText((e.params as Record<string, unknown>)[p]);
       if (t === undefined) return undefined;
