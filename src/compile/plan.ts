@@ -127,6 +127,11 @@ export class Plan implements PlanLayout {
       }
     } finally {
       this.running = false;
+      // The argument lists must not keep a run's inputs and outputs (a caller's data) alive after it.
+      for (const step of this.steps) {
+        step.inScratch.fill(undefined as unknown as Storage);
+        step.outScratch.fill(undefined as unknown as Storage);
+      }
     }
   }
 }

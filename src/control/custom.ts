@@ -13,6 +13,10 @@
  * transformation, the function just runs `f`: no rule could be consulted,
  * and tracing and planning `f` on every eager call cost ~50× the ops.
  * (Under `jit` the equation's plan runs `f`'s equations, so the bits agree.)
+ * So, as in JAX, a rule is checked only when something differentiates, and
+ * `f` may read values eagerly (not under `jit`). Under `debugNans` the call
+ * stays one equation, so only its results are checked, not `f`'s insides
+ * (a guarded `where(x > 0, log(x), 0)` is not an error).
  *
  * - `customJvp`: the rule gives the output tangent; it must be linear in the
  *   tangents (written with ops), so reverse mode is its transpose, and it
@@ -38,6 +42,7 @@ import type { Tensor } from '../tensor/tensor.ts';
 import type { TreeDef } from '../tree/tree.ts';
 import { unflatten } from '../tree/tree.ts';
 import { bindMulti, transforming } from '../trace/core.ts';
+import { debugNansOn } from '../trace/debug.ts';
 import { jvpFlat } from '../transforms/ad.ts';
 import { tensorLeaves } from '../transforms/api.ts';
 import type { Closed } from '../transforms/closed.ts';
@@ -251,7 +256,7 @@ export function customJvp<A extends readonly unknown[], R>(
   jvpRule: (primals: A, tangents: A) => readonly [R, R],
 ): (...args: A) => R {
   return (...args: A) => {
-    if (!transforming()) return applyPlain('customJvp', f, args);
+    if (!transforming() && !debugNansOn()) return applyPlain('customJvp', f, args);
     const { leaves, inDef, outDef, closed } = flatFunction('customJvp', f, args);
     const n = leaves.length;
     const want = outAvals(closed.program);
@@ -286,7 +291,7 @@ export function customVjp<A extends readonly unknown[], R, Res>(
   bwd: (residuals: Res, cotangent: R) => readonly [...A],
 ): (...args: A) => R {
   return (...args: A) => {
-    if (!transforming()) return applyPlain('customVjp', f, args);
+    if (!transforming() && !debugNansOn()) return applyPlain('customVjp', f, args);
     const { leaves, inDef, outDef, closed } = flatFunction('customVjp', f, args);
     const want = outAvals(closed.program);
     let resDef: TreeDef | undefined;

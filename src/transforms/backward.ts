@@ -7,9 +7,11 @@
  * consts (the residuals). Transposing it op by op costs what any eager op
  * costs — dispatch, and a fresh buffer for every intermediate — so the
  * backward pass of a program seen before runs instead as a compiled plan: its
- * structure (everything but the consts' values) is the key, the transposed
- * program is traced once with the consts and cotangents as inputs, optimized
- * and compiled as `jit` would, and later calls only run the plan.
+ * structure (everything but the values of the consts and literals) is the
+ * key, the transposed program is traced once with the consts, literals and
+ * cotangents as inputs, optimized and compiled as `jit` would, and later
+ * calls only run the plan. The kept plans are bounded in number and in arena
+ * bytes, and a plan keeps no caller's buffer between runs.
  *
  * The plan gives the same bits as the op-by-op pass (jit ≡ eager). A
  * structure is compiled the second time it is seen, so a one-off gradient
@@ -23,11 +25,11 @@ import type { Compiled } from '../compile/compile.ts';
 import { compile } from '../compile/compile.ts';
 import { optimize } from '../compile/optimize.ts';
 import type { Atom, Program } from '../ir/program.ts';
+import { Literal, Program as ProgramClass, Var as VarClass } from '../ir/program.ts';
 import type { Var } from '../ir/program.ts';
-import { Literal, Program as ProgramClass } from '../ir/program.ts';
 import { primitiveId, UndefinedPrimal } from '../ir/primitive.ts';
 import type { Tensor } from '../tensor/tensor.ts';
-import { storageOf } from '../tensor/tensor.ts';
+import { fromStorage, storageOf } from '../tensor/tensor.ts';
 import { transforming } from '../trace/core.ts';
 import { debugNansOn } from '../trace/debug.ts';
 import { traceClosed } from './closed.ts';
@@ -36,31 +38,51 @@ import { backwardPass } from './transpose.ts';
 interface Entry {
   /** The compiled backward pass, or undefined while the structure has been seen only once. */
   run: Compiled | undefined;
-  /** Values the traced pass captured (literals' tensors, constants made by rules): the plan's leading inputs. */
+  /** Values the traced pass captured (constants made by rules): the plan's leading inputs. */
   captured: readonly Tensor[];
   /** Per linear input: whether the pass gives it a cotangent (false: no path, a zero). */
   reached: readonly boolean[];
+  /** Bytes of the plan's arena. */
+  bytes: number;
+  /** The plan's arena alone exceeds the byte bound: this structure transposes op by op. */
+  tooLarge: boolean;
 }
 
-/** Structures kept (each holds a plan and its arena); the least recently used goes first. */
+/** Structures kept; the least recently used goes first. */
 export const BACKWARD_CACHE_SIZE = 32;
+/** The most arena bytes the kept plans may hold together (by default; tests lower it). */
+export const BACKWARD_CACHE_BYTES = 64 * 2 ** 20;
+let maxBytes = BACKWARD_CACHE_BYTES;
+
+/** Change the arena-byte bound (tests). */
+export function setBackwardCacheBytes(bytes: number): void {
+  maxBytes = bytes;
+}
+
+/** Whether some kept plan's steps still reference buffers of a past run (tests: they must not). */
+export const keptPlansHoldArguments = (): boolean =>
+  [...cache.values()].some((e) => e.run?.plan.steps.some((st) => st.inScratch.some((x) => x !== undefined) || st.outScratch.some((x) => x !== undefined)) ?? false);
 
 const cache = new Map<string, Entry>();
 let enabled = true;
 
-/** Turn compiled backward passes on or off (tests compare both; off, every pass runs op by op). */
+/** Turn compiled backward passes on or off (tests compare both; off, every pass runs op by op and the cache is emptied). */
 export function setCompiledBackward(on: boolean): void {
   enabled = on;
+  if (!on) cache.clear();
 }
 
 let runs = 0;
 
-/** How many structures are cached, how many of them are compiled, and how many passes have run compiled so far (tests). */
-export const backwardCacheInfo = (): { size: number; compiled: number; runs: number } => ({
+/** How many structures are cached, how many of them are compiled, their arenas' bytes, and how many passes have run compiled so far (tests). */
+export const backwardCacheInfo = (): { size: number; compiled: number; bytes: number; runs: number } => ({
   size: cache.size,
   compiled: [...cache.values()].filter((e) => e.run !== undefined).length,
+  bytes: arenaBytes(),
   runs,
 });
+
+const arenaBytes = (): number => [...cache.values()].reduce((n, e) => n + (e.run === undefined ? 0 : e.bytes), 0);
 
 /**
  * The cotangents of `linear`'s inputs from its outputs' `cts` (as
@@ -69,25 +91,46 @@ export const backwardCacheInfo = (): { size: number; compiled: number; runs: num
  */
 export function compiledTranspose(linear: Program, cts: readonly (Tensor | null)[]): (Tensor | null)[] | undefined {
   if (!enabled || transforming() || debugNansOn()) return undefined;
-  const key = structureKey(linear, cts);
-  if (key === undefined) return undefined;
+  const structure = structureOf(linear, cts);
+  if (structure === undefined) return undefined;
+  const { key, literals } = structure;
   let entry = cache.get(key);
   if (entry === undefined) {
     // First sight: remember the structure, transpose op by op this time.
-    remember(key, { run: undefined, captured: [], reached: [] });
+    remember(key, { run: undefined, captured: [], reached: [], bytes: 0, tooLarge: false });
     return undefined;
   }
+  if (entry.tooLarge) return undefined;
   cache.delete(key);
   cache.set(key, entry);
   if (entry.run === undefined) {
-    entry = build(linear, cts);
+    entry = build(linear, cts, literals);
     cache.set(key, entry);
+    if (entry.bytes > maxBytes) {
+      cache.set(key, { ...entry, run: undefined, captured: [], tooLarge: true });
+      return undefined;
+    }
+    // Keep the arenas within the bound: the least recently used plans go first.
+    for (const [k, e] of cache) {
+      if (arenaBytes() <= maxBytes) break;
+      if (k !== key && e.run !== undefined) cache.delete(k);
+    }
   }
   const given = cts.filter((c): c is Tensor => c !== null);
+  const ins = [...entry.captured, ...linear.consts.map((c) => c.value), ...literals.map((l) => l.value), ...given];
   runs += 1;
-  const outs = entry.run!([...entry.captured, ...linear.consts.map((c) => c.value), ...given]);
+  const outs = entry.run!(ins);
+  // A result the plan hands back as one of its inputs, or twice (the plan marks those buffers
+  // shared), is copied: as op by op, each gradient is a tensor of its own, which `jit` may donate.
+  const inputs = new Set(ins.map(storageOf));
+  const count = new Map<unknown, number>();
+  for (const t of outs) count.set(storageOf(t), (count.get(storageOf(t)) ?? 0) + 1);
+  const fresh = outs.map((t) => {
+    const data = storageOf(t);
+    return inputs.has(data) || count.get(data)! > 1 ? fromStorage(t.shape, t.dtype, data.slice()) : t;
+  });
   let k = 0;
-  return entry.reached.map((r) => (r ? outs[k++]! : null));
+  return entry.reached.map((r) => (r ? fresh[k++]! : null));
 }
 
 function remember(key: string, entry: Entry): void {
@@ -95,21 +138,34 @@ function remember(key: string, entry: Entry): void {
   cache.set(key, entry);
 }
 
-/** Trace the backward pass with the consts and the given cotangents as inputs, then optimize and compile it. */
-function build(linear: Program, cts: readonly (Tensor | null)[]): Entry {
+/**
+ * Trace the backward pass with the consts, the literals and the given
+ * cotangents as inputs, then optimize and compile it. The literals are
+ * inputs, not constants of the plan, because a rank-0 residual is recorded as
+ * a literal: a loss with a scalar intermediate (a mean under a square root)
+ * would otherwise have a new structure every step.
+ */
+function build(linear: Program, cts: readonly (Tensor | null)[], literals: readonly Literal[]): Entry {
   const consts = linear.consts;
-  const open = new ProgramClass([...consts.map((c) => c.v), ...linear.inputs], [], linear.eqns, linear.outputs);
+  const literalVars = new Map(literals.map((l) => [l, new VarClass({ shape: l.value.shape, dtype: l.value.dtype })]));
+  const lift = (a: Atom): Atom => (a instanceof Literal ? literalVars.get(a)! : a);
+  const eqns = linear.eqns.map((e) => ({ ...e, inputs: e.inputs.map(lift) }));
+  const outputs = linear.outputs.map((o) => (o === null ? null : lift(o)));
+  const known = [...consts.map((c) => c.v), ...literalVars.values()];
+  const open = new ProgramClass([...known, ...linear.inputs], [], eqns, outputs);
   const given = cts.flatMap((c, i) => (c === null ? [] : [i]));
   let reached: boolean[] = [];
   const closed = traceClosed((xs) => {
-    const known = xs.slice(0, consts.length);
     const outCts: (Tensor | null)[] = cts.map(() => null);
-    given.forEach((i, j) => (outCts[i] = xs[consts.length + j]!));
-    const inCts = backwardPass(open, [...known, ...linear.inputs.map((v) => new UndefinedPrimal(v.aval))], outCts).slice(consts.length);
+    given.forEach((i, j) => (outCts[i] = xs[known.length + j]!));
+    const inCts = backwardPass(open, [...xs.slice(0, known.length), ...linear.inputs.map((v) => new UndefinedPrimal(v.aval))], outCts).slice(known.length);
     reached = inCts.map((c) => c !== null);
     return inCts.filter((c): c is Tensor => c !== null);
-  }, [...consts.map((c) => c.v.aval), ...given.map((i) => cts[i]!)]);
-  return { run: compile(optimize(closed.program)), captured: closed.consts, reached };
+  }, [...known.map((v) => v.aval), ...given.map((i) => cts[i]!)]);
+  const run = compile(optimize(closed.program));
+  const arena = new Set(run.plan.buffers.flatMap((b) => (b.kind === 'arena' && b.fixed !== undefined ? [b.fixed] : [])));
+  const bytes = [...arena].reduce((n, b) => n + b.byteLength, 0);
+  return { run, captured: closed.consts, reached, bytes, tooLarge: false };
 }
 
 /** A plain param value as text (-0 apart from 0, strings quoted), or undefined when it is not plain data. */
@@ -137,13 +193,16 @@ function valueText(v: unknown): string | undefined {
 }
 
 /**
- * Everything about `linear` and the cotangents but the consts' values: each
- * equation's primitive (by identity), params, operands and result types, the
- * literals' values, the inputs', consts' and outputs' types and wiring.
+ * Everything about `linear` and the cotangents but the values of the consts
+ * and literals: each equation's primitive (by identity), params, operand and
+ * result types, which operands are the same literal, the types and wiring of
+ * everything. Also the literals, in the order the plan takes them.
  * `undefined` when some param is not plain data.
  */
-function structureKey(linear: Program, cts: readonly (Tensor | null)[]): string | undefined {
+function structureOf(linear: Program, cts: readonly (Tensor | null)[]): { key: string; literals: Literal[] } | undefined {
   const ids = new Map<Var, number>();
+  const literalIds = new Map<Literal, number>();
+  const literals: Literal[] = [];
   const type = (a: { readonly shape: readonly number[]; readonly dtype: string }): string => `${a.dtype}[${a.shape.join(',')}]`;
   const name = (v: Var): number => {
     let id = ids.get(v);
@@ -152,9 +211,9 @@ function structureKey(linear: Program, cts: readonly (Tensor | null)[]): string 
   };
   const atom = (a: Atom): string | undefined => {
     if (a instanceof Literal) {
-      let text = `#${type(a.value)}`;
-      for (const x of storageOf(a.value)) text += Object.is(x, -0) ? ',-0' : `,${x}`;
-      return text;
+      let id = literalIds.get(a);
+      if (id === undefined) literalIds.set(a, (id = literals.push(a) - 1));
+      return `#${id}:${type(a.value)}`;
     }
     return ids.has(a) ? `%${ids.get(a)}` : undefined;
   };
@@ -186,6 +245,5 @@ function structureKey(linear: Program, cts: readonly (Tensor | null)[]): string 
   }
   key += '\nct';
   for (const c of cts) key += c === null ? ' z' : ` ${type(c)}`;
-  return key;
+  return { key, literals };
 }
-
