@@ -15,7 +15,7 @@ import { Literal, Var } from '../ir/program.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import type { Storage } from '../tensor/dtype.ts';
 import { donate, fromStorage, holdsSharedBuffer, markShared, storageOf } from '../tensor/tensor.ts';
-import { planProgram } from './plan.ts';
+import { borrowedOutputs, planProgram } from './plan.ts';
 import type { Plan } from './plan.ts';
 
 /**
@@ -49,7 +49,7 @@ export function compile(program: Program): Compiled {
   for (const c of program.consts) markShared(storageOf(c.value));
   for (const e of program.eqns) for (const a of e.inputs) if (a instanceof Literal) markShared(storageOf(a.value));
   // Results whose buffer is not a fresh one of their own: an input's, a const's, a literal's, or another result's.
-  const sharing = plan.outputBuffers.map((b, i) => b !== null && (plan.buffers[b]!.kind !== 'output' || plan.outputBuffers.indexOf(b) !== i || plan.outputBuffers.lastIndexOf(b) !== i));
+  const sharing = borrowedOutputs(plan);
   /** Per input position, whether its tensor gives up its buffer; undefined when none does. */
   const donatedInputs = (args: readonly Tensor[], storages: readonly Storage[], donated: ReadonlySet<Tensor>): boolean[] | undefined => {
     let flags: boolean[] | undefined;

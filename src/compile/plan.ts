@@ -124,14 +124,18 @@ export class Plan implements PlanLayout {
         for (let j = 0; j < ins.length; j++) inScratch[j] = env[ins[j]!]!;
         for (let j = 0; j < outs.length; j++) outScratch[j] = env[outs[j]!]!;
         step.kernel(inScratch, outScratch);
+        // The argument lists must not keep a run's buffers (a caller's data) alive after it.
+        inScratch.fill(undefined as unknown as Storage);
+        outScratch.fill(undefined as unknown as Storage);
       }
+    } catch (e) {
+      for (const { inScratch, outScratch } of this.steps) {
+        inScratch.fill(undefined as unknown as Storage);
+        outScratch.fill(undefined as unknown as Storage);
+      }
+      throw e;
     } finally {
       this.running = false;
-      // The argument lists must not keep a run's inputs and outputs (a caller's data) alive after it.
-      for (const step of this.steps) {
-        step.inScratch.fill(undefined as unknown as Storage);
-        step.outScratch.fill(undefined as unknown as Storage);
-      }
     }
   }
 }
@@ -139,6 +143,13 @@ export class Plan implements PlanLayout {
 function symbolicZero(i: number): never {
   throw new Error(`internal: compiled program output ${i} is a symbolic zero`);
 }
+
+/**
+ * Per output of `plan`: whether its buffer is not a fresh one of its own — an
+ * input's, a const's, a literal's, or one another output also shows.
+ */
+export const borrowedOutputs = (plan: PlanLayout): boolean[] =>
+  plan.outputBuffers.map((b, i) => b !== null && (plan.buffers[b]!.kind !== 'output' || plan.outputBuffers.indexOf(b) !== i || plan.outputBuffers.lastIndexOf(b) !== i));
 
 const plans = new WeakMap<Program, Plan>();
 

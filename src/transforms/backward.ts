@@ -24,6 +24,7 @@
 import type { Compiled } from '../compile/compile.ts';
 import { compile } from '../compile/compile.ts';
 import { optimize } from '../compile/optimize.ts';
+import { borrowedOutputs } from '../compile/plan.ts';
 import type { Atom, Program } from '../ir/program.ts';
 import { Literal, Program as ProgramClass, Var as VarClass } from '../ir/program.ts';
 import type { Var } from '../ir/program.ts';
@@ -42,6 +43,12 @@ interface Entry {
   captured: readonly Tensor[];
   /** Per linear input: whether the pass gives it a cotangent (false: no path, a zero). */
   reached: readonly boolean[];
+  /**
+   * Per result: the plan hands it back in a buffer that is not its own (an input's, or one it
+   * returns twice), so it is copied: as op by op, each gradient is a tensor of its own, which
+   * `jit` may donate.
+   */
+  copied: readonly boolean[];
   /** Bytes of the plan's arena. */
   bytes: number;
   /** The plan's arena alone exceeds the byte bound: this structure transposes op by op. */
@@ -97,7 +104,7 @@ export function compiledTranspose(linear: Program, cts: readonly (Tensor | null)
   let entry = cache.get(key);
   if (entry === undefined) {
     // First sight: remember the structure, transpose op by op this time.
-    remember(key, { run: undefined, captured: [], reached: [], bytes: 0, tooLarge: false });
+    remember(key, { run: undefined, captured: [], reached: [], copied: [], bytes: 0, tooLarge: false });
     return undefined;
   }
   if (entry.tooLarge) return undefined;
@@ -107,7 +114,7 @@ export function compiledTranspose(linear: Program, cts: readonly (Tensor | null)
     entry = build(linear, cts, literals);
     cache.set(key, entry);
     if (entry.bytes > maxBytes) {
-      cache.set(key, { ...entry, run: undefined, captured: [], tooLarge: true });
+      cache.set(key, { ...entry, run: undefined, captured: [], copied: [], tooLarge: true });
       return undefined;
     }
     // Keep the arenas within the bound: the least recently used plans go first.
@@ -120,17 +127,13 @@ export function compiledTranspose(linear: Program, cts: readonly (Tensor | null)
   const ins = [...entry.captured, ...linear.consts.map((c) => c.value), ...literals.map((l) => l.value), ...given];
   runs += 1;
   const outs = entry.run!(ins);
-  // A result the plan hands back as one of its inputs, or twice (the plan marks those buffers
-  // shared), is copied: as op by op, each gradient is a tensor of its own, which `jit` may donate.
-  const inputs = new Set(ins.map(storageOf));
-  const count = new Map<unknown, number>();
-  for (const t of outs) count.set(storageOf(t), (count.get(storageOf(t)) ?? 0) + 1);
-  const fresh = outs.map((t) => {
-    const data = storageOf(t);
-    return inputs.has(data) || count.get(data)! > 1 ? fromStorage(t.shape, t.dtype, data.slice()) : t;
-  });
+  const copied = entry.copied;
   let k = 0;
-  return entry.reached.map((r) => (r ? fresh[k++]! : null));
+  return entry.reached.map((r) => {
+    if (!r) return null;
+    const t = outs[k]!;
+    return copied[k++] ? fromStorage(t.shape, t.dtype, storageOf(t).slice()) : t;
+  });
 }
 
 function remember(key: string, entry: Entry): void {
@@ -163,9 +166,10 @@ function build(linear: Program, cts: readonly (Tensor | null)[], literals: reado
     return inCts.filter((c): c is Tensor => c !== null);
   }, [...known.map((v) => v.aval), ...given.map((i) => cts[i]!)]);
   const run = compile(optimize(closed.program));
+  const copied = borrowedOutputs(run.plan);
   const arena = new Set(run.plan.buffers.flatMap((b) => (b.kind === 'arena' && b.fixed !== undefined ? [b.fixed] : [])));
   const bytes = [...arena].reduce((n, b) => n + b.byteLength, 0);
-  return { run, captured: closed.consts, reached, bytes, tooLarge: false };
+  return { run, captured: closed.consts, reached, copied, bytes, tooLarge: false };
 }
 
 /** A plain param value as text (-0 apart from 0, strings quoted), or undefined when it is not plain data. */
